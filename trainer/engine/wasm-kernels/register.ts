@@ -14,6 +14,12 @@ import { conv2dInputGradient } from './conv2d-backprop-input.js';
 
 const BACKEND = 'wasm';
 let registered = false;
+let stockInputGradient: tf.KernelFunc | undefined;
+
+/** wasm's own Conv2DBackpropInput, kept so benchmarks can show what ours replaced. */
+export function stockWasmInputGradientKernel(): tf.KernelFunc | undefined {
+  return stockInputGradient;
+}
 
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
@@ -37,7 +43,11 @@ export function registerWasmTrainingKernels(): void {
     },
   });
 
-  if (tf.getKernel(tf.Conv2DBackpropInput, BACKEND) != null) tf.unregisterKernel(tf.Conv2DBackpropInput, BACKEND);
+  const stock = tf.getKernel(tf.Conv2DBackpropInput, BACKEND);
+  if (stock) {
+    stockInputGradient = stock.kernelFunc;
+    tf.unregisterKernel(tf.Conv2DBackpropInput, BACKEND);
+  }
   tf.registerKernel({
     kernelName: tf.Conv2DBackpropInput,
     backendName: BACKEND,
