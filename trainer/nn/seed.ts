@@ -29,6 +29,11 @@ export class SeedSequence {
     return this.state;
   }
 
+  /** Continue from a checkpointed position (in place: modules share this instance). */
+  restore(position: number): void {
+    this.state = position >>> 0;
+  }
+
   static fromPosition(position: number): SeedSequence {
     const s = new SeedSequence(0);
     s.state = position >>> 0;

@@ -14,11 +14,21 @@ import { conv2dInputGradient } from './conv2d-backprop-input.js';
 
 const BACKEND = 'wasm';
 let registered = false;
-let stockInputGradient: tf.KernelFunc | undefined;
+let stockInputGradient: tf.KernelConfig | undefined;
+let stockSetUp = false;
 
-/** wasm's own Conv2DBackpropInput, kept so benchmarks can show what ours replaced. */
+/**
+ * wasm's own Conv2DBackpropInput, kept so benchmarks can show what ours
+ * replaced. Call only while the wasm backend is active (its setup binds the
+ * wasm export on first use, since it was never registered with the backend).
+ */
 export function stockWasmInputGradientKernel(): tf.KernelFunc | undefined {
-  return stockInputGradient;
+  if (!stockInputGradient) return undefined;
+  if (!stockSetUp && stockInputGradient.setupFunc) {
+    stockInputGradient.setupFunc(tf.backend());
+    stockSetUp = true;
+  }
+  return stockInputGradient.kernelFunc;
 }
 
 export function registerWasmTrainingKernels(): void {
@@ -45,7 +55,7 @@ export function registerWasmTrainingKernels(): void {
 
   const stock = tf.getKernel(tf.Conv2DBackpropInput, BACKEND);
   if (stock) {
-    stockInputGradient = stock.kernelFunc;
+    stockInputGradient = stock;
     tf.unregisterKernel(tf.Conv2DBackpropInput, BACKEND);
   }
   tf.registerKernel({

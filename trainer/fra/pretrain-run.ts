@@ -1,0 +1,248 @@
+/**
+ * The pre-training loop: builds FRAB from a validated run configuration,
+ * resumes or initialises it, and iterates epochs × iterations with the
+ * reference schedules (§4), logging and checkpointing into `saveDir`.
+ *
+ * Plain Node + tfjs: driven by the CLI now, by the trainer process later.
+ * Nothing here prints; callers receive events.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdir, appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PretrainConfig } from '../contract/run-config.js';
+import { RANDOM_DATASET_SIZE, randomViewPairBatch } from '../data/random-pairs.js';
+import { isResNetEncoderName } from '../models/resnet.js';
+import { CheckpointError, loadCheckpoint, OPTIMIZER_PREFIX, saveCheckpoint, type CheckpointMeta, type CheckpointPosition } from '../run/checkpoint.js';
+import { FraModel, type FraModelOptions } from './fra-model.js';
+import { Lars } from './lars.js';
+import { emaMomentum, pretrainLearningRate } from './schedules.js';
+import { FraTrainStep, type StepLosses } from './train-step.js';
+
+export interface StepRecord {
+  /** Optimiser steps done so far (1 after the first step). */
+  step: number;
+  epoch: number;
+  iteration: number;
+  iterationsPerEpoch: number;
+  losses: StepLosses;
+  lr: number;
+  emaMomentum: number;
+  secondsPerStep: number;
+  imagesPerSecond: number;
+  tfjsBytes: number;
+  rssBytes: number;
+}
+
+export type StopReason = 'completed' | 'max-steps' | 'stopped';
+
+export interface PretrainEvents {
+  /** Every step (cheap: values already downloaded). */
+  onStep?(record: StepRecord): void;
+  onCheckpoint?(path: string, meta: CheckpointMeta): void;
+  onNotice?(message: string): void;
+}
+
+export interface PretrainOptions {
+  events?: PretrainEvents;
+  /** Aborting finishes the current step, saves a checkpoint and returns 'stopped'. */
+  signal?: AbortSignal;
+  /** Recorded in checkpoints. */
+  backend: string;
+}
+
+export interface PretrainResult {
+  reason: StopReason;
+  steps: number;
+  lastLosses?: StepLosses;
+  lastCheckpoint?: string;
+}
+
+export function modelOptionsFromConfig(config: PretrainConfig): FraModelOptions {
+  if (!isResNetEncoderName(config.backbone)) throw new Error(`unknown backbone ${config.backbone}`);
+  return {
+    arch: config.arch,
+    backbone: config.backbone,
+    projDim: config.projDim,
+    hidDim: config.hidDim,
+    numProto: config.numProto,
+    heatmapTemperature: config.lewelScale,
+    protoMomentum: config.protoMomentum,
+    decoderLayers: config.decoderLayers,
+    decoderHeads: config.decoderHeads,
+    decoderFfnDim: config.decoderFfnDim,
+    decoderDropout: config.decoderDropout,
+    seed: config.seed,
+  };
+}
+
+/** Images per epoch of the configured dataset (only `random` exists until real datasets are indexed). */
+function datasetSize(config: PretrainConfig): number {
+  if (config.dataset !== 'random') {
+    throw new Error(
+      `dataset "${config.dataset}" cannot be read yet: dataset indexing and the two-view augmentation pipeline are not built. ` +
+        'Use --dataset random to try the trainer.',
+    );
+  }
+  return RANDOM_DATASET_SIZE;
+}
+
+export async function runPretraining(config: PretrainConfig, options: PretrainOptions): Promise<PretrainResult> {
+  const events = options.events ?? {};
+  const iterationsPerEpoch = Math.floor((datasetSize(config) * config.trainPercent) / config.batchSize); // drop_last
+  if (iterationsPerEpoch < 1) {
+    throw new Error(`batch size ${config.batchSize} is larger than the ${Math.floor(datasetSize(config) * config.trainPercent)} images per epoch`);
+  }
+  const totalIterations = iterationsPerEpoch * config.epochs;
+  await mkdir(config.saveDir, { recursive: true });
+
+  const model = new FraModel(modelOptionsFromConfig(config));
+  const optimizer = new Lars({ momentum: config.momentum, weightDecay: config.weightDecay, trustCoefficient: config.larsTrustCoefficient });
+  const trainStep = new FraTrainStep(model, optimizer, {
+    globalWeight: config.lewelLossWeight,
+    clusterWeight: config.lossWeightCluster,
+    regionDecorrelationWeight: config.regionDecorrelationWeight,
+    studentTemperature: config.studentTemp,
+    teacherTemperature: config.teacherTemp,
+    sinkhornIterations: config.sinkhornIterations,
+    meMaxWeight: config.meMaxWeight,
+  });
+
+  try {
+    let position: CheckpointPosition = { epoch: config.startEpoch, iterationInEpoch: 0, globalStep: config.startEpoch * iterationsPerEpoch, iterationsPerEpoch };
+    if (config.resume) position = await restoreFromCheckpoint(config.resume, model, optimizer, iterationsPerEpoch);
+    else if (config.pretrained) await initialiseFromCheckpoint(config.pretrained, model, events);
+
+    const schedule = { baseLr: config.lr, epochs: config.epochs, warmupEpochs: config.warmupEpochs, cosine: config.cosine, milestones: config.schedule };
+    const metricsFile = join(config.saveDir, 'metrics.jsonl');
+    let steps = 0;
+    let lastLosses: StepLosses | undefined;
+    let lastCheckpoint: string | undefined;
+
+    const checkpoint = async (name: string, at: CheckpointPosition): Promise<void> => {
+      const path = join(config.saveDir, `${name}.safetensors`);
+      const meta = await writeCheckpoint(path, model, optimizer, config, at, lastLosses, options.backend);
+      lastCheckpoint = path;
+      events.onCheckpoint?.(path, meta);
+    };
+
+    for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
+      const firstIteration = epoch === position.epoch ? position.iterationInEpoch : 0;
+      for (let iteration = firstIteration; iteration < iterationsPerEpoch; iteration++) {
+        const globalIteration = epoch * iterationsPerEpoch + iteration;
+        const lr = pretrainLearningRate(schedule, epoch, iteration, iterationsPerEpoch);
+        const momentum = emaMomentum(config.encoderMomentum, globalIteration, totalIterations);
+        const started = performance.now();
+        const { view1, view2 } = randomViewPairBatch({ seed: config.seed, epoch, iterationInEpoch: iteration }, config.batchSize, config.imageSize);
+        const losses = trainStep.run(view1, view2, { learningRate: lr, emaMomentum: momentum });
+        tf.dispose([view1, view2]);
+        if (!Number.isFinite(losses.total)) {
+          throw new Error(`loss became ${losses.total} at epoch ${epoch}, iteration ${iteration}: lower --lr or check the data`);
+        }
+        const seconds = (performance.now() - started) / 1000;
+        steps++;
+        lastLosses = losses;
+        const record: StepRecord = {
+          step: globalIteration + 1,
+          epoch,
+          iteration,
+          iterationsPerEpoch,
+          losses,
+          lr,
+          emaMomentum: momentum,
+          secondsPerStep: seconds,
+          imagesPerSecond: config.batchSize / seconds,
+          tfjsBytes: tf.memory().numBytes,
+          rssBytes: process.memoryUsage().rss,
+        };
+        await appendFile(metricsFile, JSON.stringify(record) + '\n');
+        events.onStep?.(record);
+
+        const next = nextPosition(epoch, iteration, iterationsPerEpoch);
+        if (config.maxSteps !== undefined && steps >= config.maxSteps) {
+          await checkpoint('checkpoint', next);
+          return { reason: 'max-steps', steps, lastLosses, lastCheckpoint };
+        }
+        if (options.signal?.aborted) {
+          await checkpoint('checkpoint', next);
+          return { reason: 'stopped', steps, lastLosses, lastCheckpoint };
+        }
+        if (config.checkpointEverySteps !== undefined && (globalIteration + 1) % config.checkpointEverySteps === 0) {
+          await checkpoint('checkpoint', next);
+        }
+      }
+      // Reference cadence (§6.1): rolling checkpoint every epoch, a numbered copy every save-freq epochs.
+      const next = nextPosition(epoch, iterationsPerEpoch - 1, iterationsPerEpoch);
+      await checkpoint('checkpoint', next);
+      if ((epoch + 1) % config.saveFreq === 0) await checkpoint(`checkpoint_${String(epoch).padStart(4, '0')}`, next);
+    }
+    return { reason: 'completed', steps, ...(lastLosses ? { lastLosses } : {}), ...(lastCheckpoint ? { lastCheckpoint } : {}) };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+function nextPosition(epoch: number, iteration: number, iterationsPerEpoch: number): CheckpointPosition {
+  const done = iteration + 1;
+  return done >= iterationsPerEpoch
+    ? { epoch: epoch + 1, iterationInEpoch: 0, globalStep: (epoch + 1) * iterationsPerEpoch, iterationsPerEpoch }
+    : { epoch, iterationInEpoch: done, globalStep: epoch * iterationsPerEpoch + done, iterationsPerEpoch };
+}
+
+async function writeCheckpoint(
+  path: string,
+  model: FraModel,
+  optimizer: Lars,
+  config: PretrainConfig,
+  position: CheckpointPosition,
+  losses: StepLosses | undefined,
+  backend: string,
+): Promise<CheckpointMeta> {
+  const tensors = new Map<string, tf.Tensor>();
+  for (const e of model.stateEntries()) tensors.set(e.name, e.variable);
+  for (const [name, buffer] of optimizer.getState()) tensors.set(OPTIMIZER_PREFIX + name, buffer);
+  return saveCheckpoint(path, tensors, {
+    kind: 'fra-pretrain',
+    position,
+    config: config as unknown as Record<string, unknown>,
+    rng: { dropoutSeedPosition: model.dropoutSeeds.position },
+    metrics: losses ? { ...losses } : {},
+    backend,
+  });
+}
+
+async function restoreFromCheckpoint(path: string, model: FraModel, optimizer: Lars, iterationsPerEpoch: number): Promise<CheckpointPosition> {
+  const { meta, tensors } = await loadCheckpoint(path);
+  try {
+    if (meta.position.iterationsPerEpoch !== iterationsPerEpoch) {
+      throw new CheckpointError(
+        `${path} was written with ${meta.position.iterationsPerEpoch} iterations per epoch, this run has ${iterationsPerEpoch}: ` +
+          'batch size, dataset or --train-percent changed, so the schedule cannot continue exactly.',
+      );
+    }
+    const state = new Map<string, tf.Tensor>();
+    const momentum = new Map<string, tf.Tensor>();
+    for (const [name, t] of tensors) {
+      if (name.startsWith(OPTIMIZER_PREFIX)) momentum.set(name.slice(OPTIMIZER_PREFIX.length), t);
+      else state.set(name, t);
+    }
+    model.loadState(state, { strict: true });
+    optimizer.setState(momentum);
+    model.dropoutSeeds.restore(meta.rng.dropoutSeedPosition);
+    return meta.position;
+  } finally {
+    tf.dispose([...tensors.values()]);
+  }
+}
+
+/** --pretrained: weights only, non-strict (the reference's behaviour), optimiser and position fresh. */
+async function initialiseFromCheckpoint(path: string, model: FraModel, events: PretrainEvents): Promise<void> {
+  const { tensors } = await loadCheckpoint(path);
+  try {
+    const state = new Map([...tensors].filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
+    const report = model.loadState(state);
+    if (report.missing.length > 0) events.onNotice?.(`--pretrained: ${report.missing.length} tensors not in ${path} keep their initial values`);
+  } finally {
+    tf.dispose([...tensors.values()]);
+  }
+}
