@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// Runs the compiled trainer CLI when the project has been built, else the TypeScript sources via tsx.
+// In a source checkout (TypeScript sources + tsx present) run the sources, so a stale dist/ is never used;
+// in an installed/packaged app run the compiled dist/.
 import { existsSync } from 'node:fs';
 
+const source = new URL('../trainer/cli/fra-train.ts', import.meta.url);
 const compiled = new URL('../dist/trainer/cli/fra-train.js', import.meta.url);
-if (existsSync(compiled)) {
-  await import(compiled.href);
+let tsx;
+try {
+  tsx = existsSync(source) ? await import('tsx/esm/api') : undefined;
+} catch {
+  tsx = undefined;
+}
+if (tsx) {
+  tsx.register();
+  await import(source.href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(new URL('../trainer/cli/fra-train.ts', import.meta.url).href);
+  await import(compiled.href);
 }

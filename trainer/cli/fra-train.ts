@@ -30,6 +30,13 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const { config } = parsed;
+  if (config.evaluate) {
+    process.stderr.write(
+      'fra-train: -e/--evaluate runs the reference\'s LFW verification monitor, which the workbench does not implement ' +
+        '(it needs the LFW pairs dataset). To inspect a checkpoint, load it in the heatmap comparison or fine-tune it.\n',
+    );
+    return 2;
+  }
   const say = (line: string) => (config.logJson ? process.stderr : process.stdout).write(line + '\n');
   const seen = new Set<string>();
   for (const notice of [...parsed.notices, ...pretrainConfigNotices(config)]) {

@@ -526,7 +526,7 @@ function valuePlaceholder(f: PretrainFieldDescription): string {
 export function formatPretrainUsage(): string {
   const fields = describePretrainConfigFields();
   const lines = [
-    'Usage: fra-train pretrain [--preset <name>] [flags]',
+    'Usage: fra-train [--preset <name>] [flags]',
     'Flags follow the reference main.py (dashes and underscores are interchangeable); defaults are the FRA paper values.',
     `  --preset <name>  apply a preset first (${PRETRAIN_PRESET_IDS.join(', ')}); explicit flags override it`,
   ];

@@ -27,6 +27,7 @@ export interface FraModelOptions {
   numProto: number;
   heatmapTemperature: number;
   protoMomentum: number;
+  heatmapEps: number;
   decoderLayers: number;
   decoderHeads: number;
   decoderFfnDim: number;
@@ -51,6 +52,7 @@ export class FraNetwork extends Module {
         numRegions: options.numProto,
         heatmapTemperature: options.heatmapTemperature,
         protoMomentum: options.protoMomentum,
+        heatmapEps: options.heatmapEps,
         decoderLayers: options.decoderLayers,
         decoderHeads: options.decoderHeads,
         decoderFfnDim: options.decoderFfnDim,

@@ -30,8 +30,8 @@ import { l2Normalize } from './losses.js';
 import { MaskEmbeddingGenerator } from './mask-decoder.js';
 import { MlpHead } from './mlp-head.js';
 
-/** `ObjectNeck.eps`: keeps every heatmap entry positive before spatial normalisation. */
-const HEATMAP_EPS = 1e-7;
+/** `ObjectNeck.eps` (reference default): keeps every heatmap entry positive before spatial normalisation. */
+const DEFAULT_HEATMAP_EPS = 1e-7;
 
 export interface ObjectNeckOptions {
   /** Backbone channels C (2048 for ResNet-50). */
@@ -46,6 +46,8 @@ export interface ObjectNeckOptions {
   heatmapTemperature?: number;
   /** m of the proto EMA (0.9, hard-coded in the reference). */
   protoMomentum?: number;
+  /** Added to the region softmax before spatial normalisation (1e-7, hard-coded in the reference). */
+  heatmapEps?: number;
   decoderLayers?: number;
   decoderHeads?: number;
   /** FFN width of the decoder; the reference passes dim_feedforward = projDim (256). */
@@ -82,6 +84,7 @@ export class ObjectNeck extends Module {
   readonly numRegions: number;
   readonly heatmapTemperature: number;
   readonly protoMomentum: number;
+  readonly heatmapEps: number;
   readonly proj: MlpHead;
   readonly projPixel: MlpHead;
   readonly projObj: MlpHead;
@@ -98,6 +101,7 @@ export class ObjectNeck extends Module {
     this.numRegions = options.numRegions ?? 8;
     this.heatmapTemperature = options.heatmapTemperature ?? 1.0;
     this.protoMomentum = options.protoMomentum ?? 0.9;
+    this.heatmapEps = options.heatmapEps ?? DEFAULT_HEATMAP_EPS;
     if (!(this.heatmapTemperature > 0)) throw new Error(`heatmapTemperature must be > 0, got ${this.heatmapTemperature}`);
     if (!(this.protoMomentum >= 0 && this.protoMomentum <= 1)) throw new Error(`protoMomentum must be in [0, 1], got ${this.protoMomentum}`);
 
@@ -143,7 +147,7 @@ export class ObjectNeck extends Module {
 
       // S[b,u,v,n] = ⟨n(Fd[b,u,v]), n(Q̄[n])⟩, F.normalize eps 1e-12 (§9.17).
       const scoreRows = tf.matMul(l2Normalize(pixelEmbeddings, 1), l2Normalize(regionEmbeddings, 1), false, true); // [B·hw, N]
-      const heatmapRows = tf.add<tf.Tensor2D>(tf.softmax(tf.div<tf.Tensor2D>(scoreRows, this.heatmapTemperature)), HEATMAP_EPS);
+      const heatmapRows = tf.add<tf.Tensor2D>(tf.softmax(tf.div<tf.Tensor2D>(scoreRows, this.heatmapTemperature)), this.heatmapEps);
 
       // Spatially normalised pooling weights, then one batched product [B, N, hw] × [B, hw, C].
       const heatmapsByImage = tf.reshape(heatmapRows, [batch, pixels, regions]) as tf.Tensor3D;

@@ -9,7 +9,7 @@
  * compares the *same* view across networks (§9.6).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { globalLoss, regionLoss, scoresToPixelRows, selfDistillationLoss } from './losses.js';
+import { globalLoss, regionLoss, scoresToPixelRows, selfDistillationLoss, stopGradient } from './losses.js';
 import type { MlpHead } from './mlp-head.js';
 
 export interface FraObjectiveWeights {
@@ -55,7 +55,11 @@ export function fraObjective(
   const parts = ([0, 1] as const).map((a) => {
     const b = a === 0 ? 1 : 0;
     const o = online[a];
-    const t = target[b];
+    // The target branch never receives a gradient (§2.5: the reference computes it under no_grad
+    // and `.clone().detach()`es it). Detach here too, so the objective is correct even when the
+    // caller computes the target forwards inside the gradient tape; the self-distillation teacher
+    // is already cut inside selfDistillationLoss.
+    const t = { z: stopGradient(target[b].z), zRegion: stopGradient(target[b].zRegion) };
     const [batch, regions, dim] = o.zRegion.shape;
     const globalTerm = globalLoss(predictor.forward(o.z), t.z);
     // predictor_obj normalises over B·N rows (§1.3).

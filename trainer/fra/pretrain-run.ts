@@ -67,6 +67,7 @@ export function modelOptionsFromConfig(config: PretrainConfig): FraModelOptions 
     numProto: config.numProto,
     heatmapTemperature: config.lewelScale,
     protoMomentum: config.protoMomentum,
+    heatmapEps: config.heatmapEps,
     decoderLayers: config.decoderLayers,
     decoderHeads: config.decoderHeads,
     decoderFfnDim: config.decoderFfnDim,
@@ -109,7 +110,7 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
 
   try {
     let position: CheckpointPosition = { epoch: config.startEpoch, iterationInEpoch: 0, globalStep: config.startEpoch * iterationsPerEpoch, iterationsPerEpoch };
-    if (config.resume) position = await restoreFromCheckpoint(config.resume, model, optimizer, iterationsPerEpoch);
+    if (config.resume) position = await restoreFromCheckpoint(config.resume, model, optimizer, config, iterationsPerEpoch);
     else if (config.pretrained) await initialiseFromCheckpoint(config.pretrained, model, events);
 
     const schedule = { baseLr: config.lr, epochs: config.epochs, warmupEpochs: config.warmupEpochs, cosine: config.cosine, milestones: config.schedule };
@@ -123,6 +124,16 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
       const meta = await writeCheckpoint(path, model, optimizer, config, at, lastLosses, options.backend);
       lastCheckpoint = path;
       events.onCheckpoint?.(path, meta);
+    };
+    /**
+     * The rolling checkpoint at `at`, plus the numbered copy save-freq asks for (§6.1) when `at`
+     * closes epoch `epoch`. Used at every epoch end AND when --max-steps or a stop request ends
+     * the run on an epoch's last iteration, so such a run still keeps that epoch's numbered copy.
+     */
+    const checkpointAt = async (at: CheckpointPosition, epoch: number): Promise<void> => {
+      await checkpoint('checkpoint', at);
+      const closesEpoch = at.epoch === epoch + 1 && at.iterationInEpoch === 0;
+      if (closesEpoch && (epoch + 1) % config.saveFreq === 0) await checkpoint(`checkpoint_${String(epoch).padStart(4, '0')}`, at);
     };
 
     for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
@@ -159,11 +170,11 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
 
         const next = nextPosition(epoch, iteration, iterationsPerEpoch);
         if (config.maxSteps !== undefined && steps >= config.maxSteps) {
-          await checkpoint('checkpoint', next);
+          await checkpointAt(next, epoch);
           return { reason: 'max-steps', steps, lastLosses, lastCheckpoint };
         }
         if (options.signal?.aborted) {
-          await checkpoint('checkpoint', next);
+          await checkpointAt(next, epoch);
           return { reason: 'stopped', steps, lastLosses, lastCheckpoint };
         }
         if (config.checkpointEverySteps !== undefined && (globalIteration + 1) % config.checkpointEverySteps === 0) {
@@ -171,9 +182,7 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
         }
       }
       // Reference cadence (§6.1): rolling checkpoint every epoch, a numbered copy every save-freq epochs.
-      const next = nextPosition(epoch, iterationsPerEpoch - 1, iterationsPerEpoch);
-      await checkpoint('checkpoint', next);
-      if ((epoch + 1) % config.saveFreq === 0) await checkpoint(`checkpoint_${String(epoch).padStart(4, '0')}`, next);
+      await checkpointAt(nextPosition(epoch, iterationsPerEpoch - 1, iterationsPerEpoch), epoch);
     }
     return { reason: 'completed', steps, ...(lastLosses ? { lastLosses } : {}), ...(lastCheckpoint ? { lastCheckpoint } : {}) };
   } finally {
@@ -211,9 +220,26 @@ async function writeCheckpoint(
   });
 }
 
-async function restoreFromCheckpoint(path: string, model: FraModel, optimizer: Lars, iterationsPerEpoch: number): Promise<CheckpointPosition> {
+async function restoreFromCheckpoint(
+  path: string,
+  model: FraModel,
+  optimizer: Lars,
+  config: PretrainConfig,
+  iterationsPerEpoch: number,
+): Promise<CheckpointPosition> {
   const { meta, tensors } = await loadCheckpoint(path);
   try {
+    // Checked explicitly, with both values in the message: a changed batch size changes the BN
+    // statistics and the lr the run was tuned for (§4: lr ∝ B), so the run would not continue as
+    // saved — also when it happens to leave iterations/epoch unchanged (-b and --train-percent both
+    // changed), which the iterations check below alone would let through.
+    const savedBatchSize = meta.config['batchSize'];
+    if (typeof savedBatchSize === 'number' && savedBatchSize !== config.batchSize) {
+      throw new CheckpointError(
+        `${path} was written with batch size ${savedBatchSize}, this run has batch size ${config.batchSize}: ` +
+          `resume with -b ${savedBatchSize}, or start a new run (--pretrained) to train on with another batch size.`,
+      );
+    }
     if (meta.position.iterationsPerEpoch !== iterationsPerEpoch) {
       throw new CheckpointError(
         `${path} was written with ${meta.position.iterationsPerEpoch} iterations per epoch, this run has ${iterationsPerEpoch}: ` +
