@@ -27,7 +27,8 @@ export interface FraModelOptions {
   numProto: number;
   heatmapTemperature: number;
   protoMomentum: number;
-  heatmapEps: number;
+  /** Default 1e-7 (the reference constant). */
+  heatmapEps?: number;
   decoderLayers: number;
   decoderHeads: number;
   decoderFfnDim: number;
@@ -52,7 +53,7 @@ export class FraNetwork extends Module {
         numRegions: options.numProto,
         heatmapTemperature: options.heatmapTemperature,
         protoMomentum: options.protoMomentum,
-        heatmapEps: options.heatmapEps,
+        ...(options.heatmapEps !== undefined ? { heatmapEps: options.heatmapEps } : {}),
         decoderLayers: options.decoderLayers,
         decoderHeads: options.decoderHeads,
         decoderFfnDim: options.decoderFfnDim,
