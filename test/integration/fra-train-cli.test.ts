@@ -7,10 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import type { CheckpointMeta } from '../../trainer/run/checkpoint.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,9 +28,13 @@ interface Finished {
  * Runs the CLI to completion. `onStdoutLine` sees each complete stdout line as it arrives
  * (with the child, to signal it). A watchdog kills a hung child so a failure cannot stall the suite.
  */
-function runCli(args: readonly string[], onStdoutLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<Finished> {
+function runCli(
+  args: readonly string[],
+  onStdoutLine?: (line: string, child: ReturnType<typeof spawn>) => void,
+  extraEnv: Record<string, string> = {},
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env };
+    const env = { ...process.env, ...extraEnv };
     delete env['FRA_BACKEND'];
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -145,19 +150,28 @@ describe('fra-train CLI (child processes)', () => {
     assert.ok(r.stdout.includes('warning: --amp: tfjs has no float16: this run trains in fp32'), r.stdout);
     assert.ok(r.stdout.includes('note: --norm: one device: SyncBN is plain batch norm over the whole batch'), r.stdout);
     assert.match(r.stdout, /FRA FRAB · resnet50_encoder · 224px · batch 512 · 50 epochs/);
-    // It is parsed and accepted; it stops only because VGGFace2 cannot be read yet.
+    // It is parsed and accepted; it stops only because the data root does not exist.
     assert.notEqual(r.code, 2, 'the README command is a valid configuration');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /dataset "vggface2" cannot be read yet/);
+    assert.match(r.stderr, /dataset folder .*VGG-Face2-crop does not exist or cannot be read/);
   });
 
-  it('--dataset vggface2 exits non-zero with a clear message and writes no checkpoint', async () => {
+  it('--dataset vggface2 indexes a real identity-folder tree on first use and trains on it', async () => {
+    const data = join(root, 'vgg');
+    for (const id of ['n000001', 'n000002']) {
+      await mkdir(join(data, 'train', id), { recursive: true });
+      for (let i = 0; i < 4; i++) {
+        const jpeg = await sharp({ create: { width: 48, height: 56, channels: 3, background: { r: 40 * i, g: 120, b: id.endsWith('1') ? 200 : 30 } } }).jpeg().toBuffer();
+        await writeFile(join(data, 'train', id, `${i}.jpg`), jpeg);
+      }
+    }
     const saveDir = join(root, 'vggface2');
     const args = tinyRunArgs(saveDir).map((a) => (a === 'random' ? 'vggface2' : a));
-    const r = await runCli([...args, '--data-root', join(root, 'VGG-Face2-crop'), '--max-steps', '1']);
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /fra-train: dataset "vggface2" cannot be read yet: .*not built.*Use --dataset random/);
-    assert.equal(existsSync(join(saveDir, 'checkpoint.safetensors')), false);
+    const r = await runCli([...args, '--data-root', data, '--max-steps', '1'], undefined, { FRA_WORKSPACE: join(root, 'workspace') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /indexing .*vgg/);
+    assert.match(r.stdout, /training data: 8 images from .*vgg \(vggface2, train split\)/);
+    assert.ok(existsSync(join(saveDir, 'checkpoint.safetensors')));
   });
 
   it('--log-json prints exactly the logged steps as JSON on stdout and writes checkpoint + metrics', async () => {

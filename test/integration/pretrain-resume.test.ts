@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/engine.js';
 import { validatePretrainConfig, type PretrainConfig, type PretrainConfigInput } from '../../trainer/contract/run-config.js';
 import { runPretraining, type StepRecord } from '../../trainer/fra/pretrain-run.js';
-import type { CheckpointMeta } from '../../trainer/run/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../trainer/run/checkpoint.js';
 
 /** Tiny but complete: every part of FRAB runs, with decoder dropout ON so the RNG restore matters. */
 function tinyConfig(saveDir: string, overrides: PretrainConfigInput = {}): PretrainConfig {
@@ -124,16 +124,19 @@ describe('resuming pre-training from a checkpoint', () => {
   });
 
   it('depends on the restored dropout stream: a wrong RNG position gives a different step k + 1', async () => {
-    // Same tensors (checksum still valid), but the sidecar's dropout position is changed.
+    // Same tensors (checksum still valid), but the checkpoint's dropout position is changed.
     const dir = join(root, 'tampered-rng');
     await rm(dir, { recursive: true, force: true });
     const copy = join(root, 'rng-copy');
     await rm(copy, { recursive: true, force: true });
     await copyDir(join(root, 'first'), copy);
-    const metaPath = join(copy, 'checkpoint.json');
-    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as CheckpointMeta;
-    meta.rng.dropoutSeedPosition = (meta.rng.dropoutSeedPosition + 12345) >>> 0;
-    await writeFile(metaPath, JSON.stringify(meta));
+    const original = await loadCheckpoint(join(copy, 'checkpoint.safetensors'));
+    const { format: _format, tensorsFile: _file, tensorsSha256: _sha, createdAt: _created, ...described } = original.meta;
+    await saveCheckpoint(join(copy, 'checkpoint.safetensors'), original.tensors, {
+      ...described,
+      rng: { dropoutSeedPosition: (described.rng.dropoutSeedPosition + 12345) >>> 0 },
+    });
+    tf.dispose([...original.tensors.values()]);
 
     await runPretraining(tinyConfig(dir, { resume: join(copy, 'checkpoint.safetensors'), maxSteps: 1 }), { backend: 'wasm' });
     const [record] = await readMetrics(dir);

@@ -10,7 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PretrainConfig } from '../contract/run-config.js';
-import { RANDOM_DATASET_SIZE, randomViewPairBatch } from '../data/random-pairs.js';
+import { BatchLoader } from '../data/loader/batch-loader.js';
+import { randomViewPairBatch } from '../data/random-pairs.js';
+import { effectiveWorkerCount, resolveTrainingData, type TrainingData } from '../data/training-data.js';
 import { isResNetEncoderName } from '../models/resnet.js';
 import { CheckpointError, loadCheckpoint, OPTIMIZER_PREFIX, saveCheckpoint, type CheckpointMeta, type CheckpointPosition } from '../run/checkpoint.js';
 import { FraModel, type FraModelOptions } from './fra-model.js';
@@ -76,25 +78,71 @@ export function modelOptionsFromConfig(config: PretrainConfig): FraModelOptions 
   };
 }
 
-/** Images per epoch of the configured dataset (only `random` exists until real datasets are indexed). */
-function datasetSize(config: PretrainConfig): number {
-  if (config.dataset !== 'random') {
-    throw new Error(
-      `dataset "${config.dataset}" cannot be read yet: dataset indexing and the two-view augmentation pipeline are not built. ` +
-        'Use --dataset random to try the trainer.',
-    );
+interface EpochBatch {
+  iteration: number;
+  view1: tf.Tensor4D;
+  view2: tf.Tensor4D;
+}
+
+/**
+ * The batches of one epoch, whatever the dataset: `random` pairs are made on
+ * the training thread (tfjs); files and synthetic faces come from the loader's
+ * worker threads, already augmented (fra-spec §3).
+ */
+interface BatchSource {
+  iterationsPerEpoch: number;
+  epoch(epoch: number, fromIteration: number): AsyncGenerator<EpochBatch>;
+  close(): Promise<void>;
+}
+
+async function openBatchSource(config: PretrainConfig, data: TrainingData, events: PretrainEvents): Promise<BatchSource> {
+  const shape: [number, number, number, number] = [config.batchSize, config.imageSize, config.imageSize, 3];
+  if (data.kind === 'random') {
+    const iterationsPerEpoch = Math.floor((data.size * config.trainPercent) / config.batchSize); // drop_last
+    if (iterationsPerEpoch < 1) throw new Error(`batch size ${config.batchSize} is larger than the ${Math.floor(data.size * config.trainPercent)} images per epoch`);
+    return {
+      iterationsPerEpoch,
+      async *epoch(epoch, fromIteration) {
+        for (let iteration = fromIteration; iteration < iterationsPerEpoch; iteration++) {
+          const { view1, view2 } = randomViewPairBatch({ seed: config.seed, epoch, iterationInEpoch: iteration }, config.batchSize, config.imageSize);
+          yield { iteration, view1, view2 };
+        }
+      },
+      close: async () => undefined,
+    };
   }
-  return RANDOM_DATASET_SIZE;
+  const workers = effectiveWorkerCount(config.workers);
+  if (workers !== config.workers) events.onNotice?.(`-j/--workers ${config.workers}: using ${workers} loader thread(s) on this ${workers + 1}-core machine`);
+  events.onNotice?.(`training data: ${data.description}`);
+  const loader = await BatchLoader.open({
+    dataset: data.spec,
+    transform: { kind: 'fra-two-view' },
+    datasetSize: data.size,
+    batchSize: config.batchSize,
+    imageSize: config.imageSize,
+    seed: config.seed,
+    trainPercent: config.trainPercent,
+    workers,
+  });
+  return {
+    iterationsPerEpoch: loader.iterationsPerEpoch,
+    async *epoch(epoch, fromIteration) {
+      for await (const batch of loader.epoch(epoch, fromIteration)) {
+        for (const s of batch.skipped) events.onNotice?.(`skipped unreadable image ${s.item}: ${s.reason} (a substitute was used)`);
+        yield { iteration: batch.iteration, view1: tf.tensor4d(batch.view1, shape), view2: tf.tensor4d(batch.view2!, shape) };
+      }
+    },
+    close: () => loader.close(),
+  };
 }
 
 export async function runPretraining(config: PretrainConfig, options: PretrainOptions): Promise<PretrainResult> {
   const events = options.events ?? {};
-  const iterationsPerEpoch = Math.floor((datasetSize(config) * config.trainPercent) / config.batchSize); // drop_last
-  if (iterationsPerEpoch < 1) {
-    throw new Error(`batch size ${config.batchSize} is larger than the ${Math.floor(datasetSize(config) * config.trainPercent)} images per epoch`);
-  }
-  const totalIterations = iterationsPerEpoch * config.epochs;
+  const data = await resolveTrainingData(config, (m) => events.onNotice?.(m));
   await mkdir(config.saveDir, { recursive: true });
+  const batches = await openBatchSource(config, data, events);
+  const iterationsPerEpoch = batches.iterationsPerEpoch;
+  const totalIterations = iterationsPerEpoch * config.epochs;
 
   const model = new FraModel(modelOptionsFromConfig(config));
   const optimizer = new Lars({ momentum: config.momentum, weightDecay: config.weightDecay, trustCoefficient: config.larsTrustCoefficient });
@@ -138,18 +186,19 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
 
     for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
       const firstIteration = epoch === position.epoch ? position.iterationInEpoch : 0;
-      for (let iteration = firstIteration; iteration < iterationsPerEpoch; iteration++) {
+      let started = performance.now();
+      for await (const { iteration, view1, view2 } of batches.epoch(epoch, firstIteration)) {
         const globalIteration = epoch * iterationsPerEpoch + iteration;
         const lr = pretrainLearningRate(schedule, epoch, iteration, iterationsPerEpoch);
         const momentum = emaMomentum(config.encoderMomentum, globalIteration, totalIterations);
-        const started = performance.now();
-        const { view1, view2 } = randomViewPairBatch({ seed: config.seed, epoch, iterationInEpoch: iteration }, config.batchSize, config.imageSize);
         const losses = trainStep.run(view1, view2, { learningRate: lr, emaMomentum: momentum });
         tf.dispose([view1, view2]);
         if (!Number.isFinite(losses.total)) {
           throw new Error(`loss became ${losses.total} at epoch ${epoch}, iteration ${iteration}: lower --lr or check the data`);
         }
+        // Wall time per step includes any wait for data, so a starved trainer shows up here.
         const seconds = (performance.now() - started) / 1000;
+        started = performance.now();
         steps++;
         lastLosses = losses;
         const record: StepRecord = {
@@ -186,6 +235,7 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
     }
     return { reason: 'completed', steps, ...(lastLosses ? { lastLosses } : {}), ...(lastCheckpoint ? { lastCheckpoint } : {}) };
   } finally {
+    await batches.close();
     optimizer.dispose();
     model.dispose();
   }
