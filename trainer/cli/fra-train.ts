@@ -68,6 +68,12 @@ async function main(argv: string[]): Promise<number> {
         if (!logged) return;
         if (config.logJson) process.stdout.write(JSON.stringify(jsonRecord(r)) + '\n');
         say(progressLine(r));
+        if (r.region) {
+          say(
+            `  region awareness (held-out synthetic faces, ${r.region.imageSize} px, ${r.region.gridSize}×${r.region.gridSize} maps): ` +
+              `NMI ${r.region.nmi.toFixed(3)} (face only ${r.region.foregroundNmi.toFixed(3)}), mean best IoU ${r.region.meanBestIoU.toFixed(3)}`,
+          );
+        }
       },
       onCheckpoint: (path) => say(`saved ${path}`),
       onNotice: (message) => say(`note: ${message}`),
@@ -96,6 +102,7 @@ function jsonRecord(r: StepRecord): Record<string, number> {
     images_per_second: r.imagesPerSecond,
     tfjs_bytes: r.tfjsBytes,
     rss_bytes: r.rssBytes,
+    ...(r.region ? { region_nmi: r.region.nmi, region_face_nmi: r.region.foregroundNmi, region_best_iou: r.region.meanBestIoU } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { FraModel, type FraModelOptions } from './fra-model.js';
 import { Lars } from './lars.js';
 import { emaMomentum, pretrainLearningRate } from './schedules.js';
 import { FraTrainStep, type StepLosses } from './train-step.js';
+import { RegionProbe, type RegionProbeResult } from './region-probe.js';
 
 export interface StepRecord {
   /** Optimiser steps done so far (1 after the first step). */
@@ -33,6 +34,8 @@ export interface StepRecord {
   imagesPerSecond: number;
   tfjsBytes: number;
   rssBytes: number;
+  /** Region-awareness probe, on the last step of each epoch (see region-probe.ts). */
+  region?: RegionProbeResult;
 }
 
 export type StopReason = 'completed' | 'max-steps' | 'stopped';
@@ -146,6 +149,7 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
 
   const model = new FraModel(modelOptionsFromConfig(config));
   const optimizer = new Lars({ momentum: config.momentum, weightDecay: config.weightDecay, trustCoefficient: config.larsTrustCoefficient });
+  const probe = new RegionProbe(config.seed, config.imageSize);
   const trainStep = new FraTrainStep(model, optimizer, {
     globalWeight: config.lewelLossWeight,
     clusterWeight: config.lossWeightCluster,
@@ -214,6 +218,10 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
           tfjsBytes: tf.memory().numBytes,
           rssBytes: process.memoryUsage().rss,
         };
+        if (iteration === iterationsPerEpoch - 1) {
+          record.region = probe.measure(model);
+          started = performance.now(); // the probe is not training time
+        }
         await appendFile(metricsFile, JSON.stringify(record) + '\n');
         events.onStep?.(record);
 
@@ -236,6 +244,7 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
     return { reason: 'completed', steps, ...(lastLosses ? { lastLosses } : {}), ...(lastCheckpoint ? { lastCheckpoint } : {}) };
   } finally {
     await batches.close();
+    probe.dispose();
     optimizer.dispose();
     model.dispose();
   }
