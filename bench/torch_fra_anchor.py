@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import time
 
 import torch
@@ -106,25 +107,34 @@ class ResNetEncoder(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------
-# MLP head, spec §1.3: Linear(no bias) - BN over all rows - ReLU - Linear(no bias).
-# Same maths as the reference's 1x1 Conv1d on (batch, C, L): every row is one (batch, L) position.
+# MLP head, spec §1.3: 1x1 Conv1d(no bias) - BN1d - ReLU - 1x1 Conv1d(no bias) on (batch, C, L), as
+# the reference builds it, so BN statistics are taken over batch*L rows. (Conv1d rather than Linear
+# also matters for speed here: Debian's torch runs convolutions on oneDNN but matmuls on the slow
+# reference BLAS; `--heads linear` measures the Linear variant, same maths.)
 
 
 class MlpHead(nn.Module):
-    def __init__(self, cin, hidden, cout):
+    def __init__(self, cin, hidden, cout, kind="conv1d"):
         super().__init__()
-        self.mlp = nn.Sequential(
-            nn.Linear(cin, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), nn.Linear(hidden, cout, bias=False)
-        )
+        self.kind = kind
+        if kind == "conv1d":
+            first, last = nn.Conv1d(cin, hidden, 1, bias=False), nn.Conv1d(hidden, cout, 1, bias=False)
+        else:
+            first, last = nn.Linear(cin, hidden, bias=False), nn.Linear(hidden, cout, bias=False)
+        self.mlp = nn.Sequential(first, nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), last)
         for m in self.mlp:
-            if isinstance(m, nn.Linear):  # kaiming normal, fan_out = out_channels, ReLU gain
+            if isinstance(m, (nn.Conv1d, nn.Linear)):  # kaiming normal, fan_out = out_channels, ReLU gain
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
             elif isinstance(m, nn.BatchNorm1d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
 
-    def forward(self, rows):  # rows: (R, cin)
-        return self.mlp(rows)
+    def forward(self, x):  # x: (batch, cin, L) -> (batch, cout, L)
+        if self.kind == "conv1d":
+            return self.mlp(x)
+        b, c, l = x.shape
+        rows = x.transpose(1, 2).reshape(b * l, c)
+        return self.mlp(rows).reshape(b, l, -1).transpose(1, 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,20 +245,20 @@ class MaskEmbeddingGenerator(nn.Module):
 
 
 class ObjectNeck(nn.Module):
-    def __init__(self, cin, hidden, d, n, dec_layers, dropout, tau_h=1.0):
+    def __init__(self, cin, hidden, d, n, dec_layers, dropout, heads, tau_h=1.0):
         super().__init__()
-        self.proj = MlpHead(cin, hidden, d)
-        self.proj_pixel = MlpHead(cin, hidden, d)
-        self.proj_obj = MlpHead(cin, hidden, d)
+        self.proj = MlpHead(cin, hidden, d, heads)
+        self.proj_pixel = MlpHead(cin, hidden, d, heads)
+        self.proj_obj = MlpHead(cin, hidden, d, heads)
         self.proj_attn = MaskEmbeddingGenerator(cin, d, n, 8, d, dec_layers, dropout)
         self.register_buffer("proto", torch.randn(n, d))
         self.tau_h = tau_h
 
     def forward(self, feats):
         b, c, h, w = feats.shape
-        z = self.proj(feats.mean(dim=(2, 3)))  # (B, D)
-        pix = feats.flatten(2).transpose(1, 2)  # (B, hw, C)
-        fd = self.proj_pixel(pix.reshape(b * h * w, c)).reshape(b, h * w, -1)  # BN over B*h*w rows
+        flat = feats.flatten(2)  # (B, C, hw)
+        z = self.proj(flat.mean(dim=2, keepdim=True))[:, :, 0]  # (B, D); BN over B rows
+        fd = self.proj_pixel(flat).transpose(1, 2)  # (B, hw, D); BN over B*h*w rows
         mask_embed = self.proj_attn(feats)  # (B, N, D)
         qbar = mask_embed.mean(0)  # (N, D): one set of queries for the whole batch
         with torch.no_grad():
@@ -256,29 +266,28 @@ class ObjectNeck(nn.Module):
         scores = torch.einsum("bpd,nd->bpn", F.normalize(fd, dim=-1, eps=1e-12), F.normalize(qbar, dim=-1, eps=1e-12))
         heat = torch.softmax(scores / self.tau_h, dim=-1) + 1e-7  # softmax over regions
         weights = heat / heat.sum(dim=1, keepdim=True)  # each region map sums to 1 over space
-        hreg = torch.einsum("bpn,bpc->bnc", weights, pix)  # pools BACKBONE features
-        n = hreg.shape[1]
-        zreg = self.proj_obj(hreg.reshape(b * n, c)).reshape(b, n, -1)  # BN over B*N rows
-        return z, zreg, scores.reshape(b * h * w, n)  # scores rows ordered (b, u, v) x n
+        hreg = torch.einsum("bpn,bcp->bcn", weights, flat)  # (B, C, N): pools BACKBONE features
+        zreg = self.proj_obj(hreg).transpose(1, 2)  # (B, N, D); BN over B*N rows
+        return z, zreg, scores.reshape(b * h * w, -1)  # scores rows ordered (b, u, v) x n
 
 
 class FraNetwork(nn.Module):
-    def __init__(self, backbone, hidden, d, n, dec_layers, dropout):
+    def __init__(self, backbone, hidden, d, n, dec_layers, dropout, heads):
         super().__init__()
         self.backbone = ResNetEncoder(backbone)
-        self.neck = ObjectNeck(self.backbone.out_channels, hidden, d, n, dec_layers, dropout)
+        self.neck = ObjectNeck(self.backbone.out_channels, hidden, d, n, dec_layers, dropout, heads)
 
     def forward(self, x):
         return self.neck(self.backbone(x))
 
 
 class FRAB(nn.Module):
-    def __init__(self, backbone="resnet18_encoder", hidden=4096, d=256, n=8, dec_layers=2, dropout=0.1):
+    def __init__(self, backbone="resnet18_encoder", hidden=4096, d=256, n=8, dec_layers=2, dropout=0.1, heads="conv1d"):
         super().__init__()
-        self.online_net = FraNetwork(backbone, hidden, d, n, dec_layers, dropout)
-        self.target_net = FraNetwork(backbone, hidden, d, n, dec_layers, dropout)
-        self.predictor = MlpHead(d, hidden, d)
-        self.predictor_obj = MlpHead(d, hidden, d)
+        self.online_net = FraNetwork(backbone, hidden, d, n, dec_layers, dropout, heads)
+        self.target_net = FraNetwork(backbone, hidden, d, n, dec_layers, dropout, heads)
+        self.predictor = MlpHead(d, hidden, d, heads)
+        self.predictor_obj = MlpHead(d, hidden, d, heads)
         with torch.no_grad():  # parameters only; buffers (BN stats, proto) stay independent
             for po, pt in zip(self.online_net.parameters(), self.target_net.parameters()):
                 pt.copy_(po)
@@ -332,9 +341,8 @@ def self_distill(s_student, s_teacher, t_student=0.1, t_teacher=0.04, iters=3):
 def fra_loss(model, o1, o2, t1, t2, lam_c=0.5, lam_r=0.1):
     def direction(o, t):
         z, zreg, _ = o
-        b, n, d = zreg.shape
-        g = inst_loss(model.predictor(z), t[0])
-        r = obj_loss(model.predictor_obj(zreg.reshape(b * n, d)).reshape(b, n, d), t[1])
+        g = inst_loss(model.predictor(z[:, :, None])[:, :, 0], t[0])  # BN over B rows
+        r = obj_loss(model.predictor_obj(zreg.transpose(1, 2)).transpose(1, 2), t[1])  # BN over B*N rows
         return g, r
 
     g1, r1 = direction(o1, t2)
@@ -391,11 +399,13 @@ def main():
     ap.add_argument("--hidden", type=int, default=4096)
     ap.add_argument("--backbone", default="resnet18_encoder", choices=sorted(RESNETS))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (default: every core)")
+    ap.add_argument("--heads", default="conv1d", choices=["conv1d", "linear"], help="MLP head layers (same maths)")
     a = ap.parse_args()
-    torch.set_num_threads(os.cpu_count() or 1)  # Debian's build defaults to 1 thread
+    torch.set_num_threads(a.threads or os.cpu_count() or 1)  # Debian's build defaults to 1 thread
     torch.manual_seed(a.seed)
 
-    model = FRAB(a.backbone, hidden=a.hidden).train()  # target also in train mode (BN batch stats, dropout on)
+    model = FRAB(a.backbone, hidden=a.hidden, heads=a.heads).train()  # target also in train mode (BN batch stats, dropout on)
     trainable = [("online_net." + n, p) for n, p in model.online_net.named_parameters()]
     trainable += [("predictor." + n, p) for n, p in model.predictor.named_parameters()]
     trainable += [("predictor_obj." + n, p) for n, p in model.predictor_obj.named_parameters()]
@@ -431,8 +441,10 @@ def main():
                 "imageSize": a.image_size,
                 "lossAtInit": loss0,
                 "lossPartsAtInit": parts0,
+                "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                 "hidden": a.hidden,
                 "backbone": a.backbone,
+                "heads": a.heads,
                 "torch": torch.__version__,
                 "larsGroups": {"excluded": len(opt.excluded), "adapted": len(opt.params) - len(opt.excluded)},
             }

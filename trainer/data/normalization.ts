@@ -3,9 +3,9 @@
  * VGGFace2 statistics, not ImageNet's).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { VGGFACE2_MEAN, VGGFACE2_STD } from './normalization-stats.js';
 
-export const VGGFACE2_MEAN = [0.5231, 0.4044, 0.3489] as const;
-export const VGGFACE2_STD = [0.2536, 0.2194, 0.207] as const;
+export { VGGFACE2_MEAN, VGGFACE2_STD };
 
 /** RGB images with values in [0, 255] (uint8 data or floats), NHWC → normalised float32. */
 export function normalizeRgb255(images: tf.Tensor4D): tf.Tensor4D {

@@ -8,7 +8,7 @@
  * rounding steps — bit-identical to torch, and a single lookup per value.
  */
 import type { RgbImage } from '../../image-source.js';
-import { VGGFACE2_MEAN, VGGFACE2_STD } from '../../normalization.js';
+import { VGGFACE2_MEAN, VGGFACE2_STD } from '../../normalization-stats.js';
 import type { ByteTable } from './lookup-table.js';
 import { f32 } from './reference-numerics.js';
 
