@@ -45,6 +45,52 @@ export interface FraLossTensors {
   clusterMeMax: tf.Scalar;
 }
 
+/**
+ * The part of the objective that depends on ONE online view a (targets are
+ * constants): λc·L_inst(o_a, t_b) + (1−λc)·L_obj(o_a, t_b) + λr·½·SD(o_a, t_a),
+ * with b the other view. The full objective is the sum over a ∈ {0, 1}, so
+ * gradients can be taken one view at a time — halving peak activation memory
+ * (a wasm heap holds at most 4 GB) without changing the result.
+ */
+export function fraObjectiveForOnlineView(
+  a: 0 | 1,
+  onlineView: ViewEmbeddings,
+  target: readonly [ViewEmbeddings, ViewEmbeddings],
+  predictor: MlpHead,
+  predictorObj: MlpHead,
+  w: FraObjectiveWeights,
+): FraLossTensors {
+  const b = a === 0 ? 1 : 0;
+  const t = target[b];
+  // The target is always detached (§2.5), even if its forward ran on the tape.
+  const targetZ = stopGradient(t.z);
+  const targetRegions = stopGradient(t.zRegion);
+  const [batch, regions, dim] = onlineView.zRegion.shape;
+  const global = globalLoss(predictor.forward(onlineView.z), targetZ);
+  // predictor_obj normalises over B·N rows (§1.3).
+  const regionPrediction = tf.reshape(predictorObj.forward(tf.reshape(onlineView.zRegion, [batch * regions, dim])), [batch, regions, dim]) as tf.Tensor3D;
+  const regionTerm = regionLoss(regionPrediction, targetRegions, w.regionDecorrelationWeight);
+  // Clustering compares the SAME view across networks (§9.6); views are averaged (§9.8).
+  const sd = selfDistillationLoss(scoresToPixelRows(onlineView.scores), scoresToPixelRows(target[a].scores), {
+    studentTemperature: w.studentTemperature,
+    teacherTemperature: w.teacherTemperature,
+    sinkhornIterations: w.sinkhornIterations,
+    meMaxWeight: w.meMaxWeight,
+  });
+  const cluster = tf.mul<tf.Scalar>(sd.loss, 0.5);
+  const total = tf.addN([tf.mul(global, w.globalWeight), tf.mul(regionTerm.loss, 1 - w.globalWeight), tf.mul(cluster, w.clusterWeight)]) as tf.Scalar;
+  return {
+    total,
+    global,
+    region: regionTerm.loss,
+    regionPositive: regionTerm.positive,
+    regionDecorrelation: regionTerm.decorrelation,
+    cluster,
+    clusterCrossEntropy: tf.mul<tf.Scalar>(sd.crossEntropy, 0.5),
+    clusterMeMax: tf.mul<tf.Scalar>(sd.meMax, 0.5),
+  };
+}
+
 export function fraObjective(
   online: readonly [ViewEmbeddings, ViewEmbeddings],
   target: readonly [ViewEmbeddings, ViewEmbeddings],
@@ -52,43 +98,9 @@ export function fraObjective(
   predictorObj: MlpHead,
   w: FraObjectiveWeights,
 ): FraLossTensors {
-  const parts = ([0, 1] as const).map((a) => {
-    const b = a === 0 ? 1 : 0;
-    const o = online[a];
-    // The target branch never receives a gradient (§2.5: the reference computes it under no_grad
-    // and `.clone().detach()`es it). Detach here too, so the objective is correct even when the
-    // caller computes the target forwards inside the gradient tape; the self-distillation teacher
-    // is already cut inside selfDistillationLoss.
-    const t = { z: stopGradient(target[b].z), zRegion: stopGradient(target[b].zRegion) };
-    const [batch, regions, dim] = o.zRegion.shape;
-    const globalTerm = globalLoss(predictor.forward(o.z), t.z);
-    // predictor_obj normalises over B·N rows (§1.3).
-    const regionPrediction = tf.reshape(predictorObj.forward(tf.reshape(o.zRegion, [batch * regions, dim])), [batch, regions, dim]) as tf.Tensor3D;
-    const regionTerm = regionLoss(regionPrediction, t.zRegion, w.regionDecorrelationWeight);
-    return { globalTerm, regionTerm };
-  });
-  const clusterParts = ([0, 1] as const).map((k) =>
-    selfDistillationLoss(scoresToPixelRows(online[k].scores), scoresToPixelRows(target[k].scores), {
-      studentTemperature: w.studentTemperature,
-      teacherTemperature: w.teacherTemperature,
-      sinkhornIterations: w.sinkhornIterations,
-      meMaxWeight: w.meMaxWeight,
-    }),
-  );
-  const [d0, d1] = parts as [(typeof parts)[0], (typeof parts)[0]];
-  const [c0, c1] = clusterParts as [(typeof clusterParts)[0], (typeof clusterParts)[0]];
-  const global = tf.add<tf.Scalar>(d0.globalTerm, d1.globalTerm);
-  const region = tf.add<tf.Scalar>(d0.regionTerm.loss, d1.regionTerm.loss);
-  const cluster = tf.mul<tf.Scalar>(tf.add(c0.loss, c1.loss), 0.5);
-  const total = tf.addN([tf.mul(global, w.globalWeight), tf.mul(region, 1 - w.globalWeight), tf.mul(cluster, w.clusterWeight)]) as tf.Scalar;
-  return {
-    total,
-    global,
-    region,
-    regionPositive: tf.add<tf.Scalar>(d0.regionTerm.positive, d1.regionTerm.positive),
-    regionDecorrelation: tf.add<tf.Scalar>(d0.regionTerm.decorrelation, d1.regionTerm.decorrelation),
-    cluster,
-    clusterCrossEntropy: tf.mul<tf.Scalar>(tf.add(c0.crossEntropy, c1.crossEntropy), 0.5),
-    clusterMeMax: tf.mul<tf.Scalar>(tf.add(c0.meMax, c1.meMax), 0.5),
-  };
+  const first = fraObjectiveForOnlineView(0, online[0], target, predictor, predictorObj, w);
+  const second = fraObjectiveForOnlineView(1, online[1], target, predictor, predictorObj, w);
+  const sum = {} as FraLossTensors;
+  for (const key of Object.keys(first) as (keyof FraLossTensors)[]) sum[key] = tf.add<tf.Scalar>(first[key], second[key]);
+  return sum;
 }
