@@ -1,5 +1,5 @@
 /**
- * npm run bench:metrics-log (node --expose-gc --import tsx bench/metrics-log.bench.ts) — cost of the run store's metrics log (electron/services/runs/metrics-log.ts).
+ * npm run bench:metrics-log (node --expose-gc --import tsx bench/metrics-log.bench.ts) — cost of the run store's metrics log (trainer/run/metrics-log.ts).
  *
  * Measures, on the disk holding the OS temp folder (or --dir):
  * - append overhead per logged step (µs): JSON.stringify alone, MetricsWriter with the default
@@ -15,8 +15,8 @@
 import { appendFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MetricsWriter, readLastMetricsRecord, readMetrics } from '../electron/services/runs/metrics-log.js';
-import type { MetricsRecord } from '../electron/services/runs/run-format.js';
+import { MetricsWriter, readLastMetricsRecord, readMetrics } from '../trainer/run/metrics-log.js';
+import type { MetricsRecord } from '../trainer/run/run-format.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {

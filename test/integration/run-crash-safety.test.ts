@@ -25,13 +25,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../trainer/run/atomic-file.js';
-import { CheckpointLedger } from '../../electron/services/runs/checkpoint-ledger.js';
-import { RunStorageError, toStorageError } from '../../electron/services/runs/disk-errors.js';
-import { MetricsWriter, readAllMetrics } from '../../electron/services/runs/metrics-log.js';
-import { RunLockedError, acquireRunLock, inspectRunLock, type RunLock } from '../../electron/services/runs/run-lock.js';
+import { CheckpointLedger } from '../../trainer/run/checkpoint-ledger.js';
+import { RunStorageError, toStorageError } from '../../trainer/run/disk-errors.js';
+import { MetricsWriter, readAllMetrics } from '../../trainer/run/metrics-log.js';
+import { RunLockedError, acquireRunLock, inspectRunLock, type RunLock } from '../../trainer/run/run-lock.js';
 import { RunStore } from '../../electron/services/runs/run-store.js';
 import { CRASH_REASON, recoverStaleRuns } from '../../electron/services/runs/stale-runs.js';
-import type { CheckpointPolicy, MetricsRecord } from '../../electron/services/runs/run-format.js';
+import type { CheckpointPolicy, MetricsRecord } from '../../trainer/run/run-format.js';
 import { writeFakeCheckpoint } from '../unit/runs/fake-checkpoint.js';
 
 const CHILD_ENV = 'FRA_RUN_CRASH_CHILD';

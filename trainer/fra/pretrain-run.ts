@@ -7,8 +7,11 @@
  * Nothing here prints; callers receive events.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, appendFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CheckpointLedger, checkpointNameFor, checkpointsDirOf } from '../run/checkpoint-ledger.js';
+import { MetricsWriter } from '../run/metrics-log.js';
+import { osErrorCode, toStorageError, type RunStorageError } from '../run/disk-errors.js';
 import type { PretrainConfig } from '../contract/run-config.js';
 import { BatchLoader } from '../data/loader/batch-loader.js';
 import { randomViewPairBatch } from '../data/random-pairs.js';
@@ -40,12 +43,39 @@ export interface StepRecord {
 
 export type StopReason = 'completed' | 'max-steps' | 'stopped';
 
+/** What happened to a checkpoint saved inside a run directory (the ledger's verdict). */
+export interface CheckpointRegistration {
+  /** Ledger name (`epoch-0001-step-00000512`). */
+  name: string;
+  /** False when the retention policy did not keep it. */
+  kept: boolean;
+  /** Checkpoints the policy deleted to make room. */
+  deleted: string[];
+  /** Markers the ledger gave it ('last', 'top-k', 'pinned'). */
+  markers: string[];
+}
+
 export interface PretrainEvents {
-  /** Every step (cheap: values already downloaded). */
+  /** Every step (cheap: values already downloaded), after its metrics line is written. */
   onStep?(record: StepRecord): void;
-  onCheckpoint?(path: string, meta: CheckpointMeta): void;
+  /** `registration` is present when running inside a run directory. */
+  onCheckpoint?(path: string, meta: CheckpointMeta, registration?: CheckpointRegistration): void;
   onNotice?(message: string): void;
 }
+
+/** Pause/resume between steps: the loop awaits this after every step. */
+export interface PretrainControl {
+  /** Resolves at once when not paused; otherwise when resumed or when the stop signal aborts. */
+  waitWhilePaused(): Promise<void>;
+  /**
+   * A checkpoint could not be written because the disk is full (or over quota). The previous
+   * checkpoint is still valid. Resolve 'retry' to try again (after the user freed space and
+   * resumed), 'give-up' to end the run with the error. Without this, the error is thrown.
+   */
+  checkpointFailed?(error: RunStorageError): Promise<'retry' | 'give-up'>;
+}
+
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
 export interface PretrainOptions {
   events?: PretrainEvents;
@@ -53,6 +83,16 @@ export interface PretrainOptions {
   signal?: AbortSignal;
   /** Recorded in checkpoints. */
   backend: string;
+  control?: PretrainControl;
+  /**
+   * Train inside a run directory (docs/run-format.md): metrics go to `<runDir>/metrics.jsonl`,
+   * every checkpoint is written as `checkpoints/<epoch-…-step-…>` and registered in the run's
+   * checkpoint ledger (retention policy, top-k). `config.saveDir` is then ignored. Without it,
+   * the CLI layout in `config.saveDir` (rolling `checkpoint.safetensors`, numbered copies).
+   */
+  runDir?: string;
+  /** MetricsWriter fdatasync interval (ms); default 1000. */
+  metricsSyncIntervalMs?: number;
 }
 
 export interface PretrainResult {
@@ -142,7 +182,9 @@ async function openBatchSource(config: PretrainConfig, data: TrainingData, event
 export async function runPretraining(config: PretrainConfig, options: PretrainOptions): Promise<PretrainResult> {
   const events = options.events ?? {};
   const data = await resolveTrainingData(config, (m) => events.onNotice?.(m));
-  await mkdir(config.saveDir, { recursive: true });
+  const outputDir = options.runDir ?? config.saveDir;
+  await mkdir(outputDir, { recursive: true });
+  const ledger = options.runDir === undefined ? undefined : await CheckpointLedger.open(options.runDir);
   const batches = await openBatchSource(config, data, events);
   const iterationsPerEpoch = batches.iterationsPerEpoch;
   const totalIterations = iterationsPerEpoch * config.epochs;
@@ -160,22 +202,67 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
     meMaxWeight: config.meMaxWeight,
   });
 
+  let metrics: MetricsWriter | undefined;
   try {
     let position: CheckpointPosition = { epoch: config.startEpoch, iterationInEpoch: 0, globalStep: config.startEpoch * iterationsPerEpoch, iterationsPerEpoch };
     if (config.resume) position = await restoreFromCheckpoint(config.resume, model, optimizer, config, iterationsPerEpoch);
     else if (config.pretrained) await initialiseFromCheckpoint(config.pretrained, model, events);
 
     const schedule = { baseLr: config.lr, epochs: config.epochs, warmupEpochs: config.warmupEpochs, cosine: config.cosine, milestones: config.schedule };
-    const metricsFile = join(config.saveDir, 'metrics.jsonl');
+    // Steps after the starting position (trained again on a resume, or a stale file in a reused
+    // --save-dir) move to metrics.superseded.jsonl: metrics.jsonl stays one clean history.
+    metrics = await MetricsWriter.open(outputDir, {
+      resumeAfterStep: position.globalStep,
+      ...(options.metricsSyncIntervalMs !== undefined ? { syncIntervalMs: options.metricsSyncIntervalMs } : {}),
+    });
+    if (metrics.repair.action === 'truncated') events.onNotice?.(`removed an incomplete last metrics line (${metrics.repair.bytes} bytes) left by a crash`);
+    if (metrics.rewind !== undefined && metrics.rewind.movedLines > 0) {
+      events.onNotice?.(`moved ${metrics.rewind.movedLines} metrics line(s) after step ${position.globalStep} to metrics.superseded.jsonl (they will be trained again)`);
+    }
+    const metricsWriter = metrics;
     let steps = 0;
     let lastLosses: StepLosses | undefined;
     let lastCheckpoint: string | undefined;
+    let lastSavedStep = -1;
 
+    /** Disk full while checkpointing: the run pauses (control.checkpointFailed) and retries; the previous checkpoint stays valid. */
+    const retryWhenDiskFull = async <T>(path: string, task: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await task();
+        } catch (error) {
+          const failed = options.control?.checkpointFailed;
+          if (failed === undefined || !DISK_FULL_CODES.has(osErrorCode(error) ?? '')) throw error;
+          const previous = lastCheckpoint?.replace(/^.*[\\/]/, '');
+          const storage = toStorageError(error, { path, action: 'save the checkpoint', ...(previous !== undefined ? { lastValidCheckpoint: previous } : {}) });
+          if ((await failed(storage)) === 'give-up') throw storage;
+        }
+      }
+    };
     const checkpoint = async (name: string, at: CheckpointPosition): Promise<void> => {
-      const path = join(config.saveDir, `${name}.safetensors`);
-      const meta = await writeCheckpoint(path, model, optimizer, config, at, lastLosses, options.backend);
+      // The metrics leading up to a checkpoint are on disk before the checkpoint is.
+      await metricsWriter.flush();
+      const path = join(ledger === undefined ? outputDir : checkpointsDirOf(outputDir), `${name}.safetensors`);
+      const meta = await retryWhenDiskFull(path, () => writeCheckpoint(path, model, optimizer, config, at, lastLosses, options.backend));
       lastCheckpoint = path;
+      lastSavedStep = at.globalStep;
       events.onCheckpoint?.(path, meta);
+    };
+    /** Inside a run directory: one uniquely named checkpoint, registered in the ledger (which applies the retention policy). */
+    const ledgerCheckpoint = async (at: CheckpointPosition, numbered: boolean): Promise<void> => {
+      if (ledger === undefined) return;
+      if (at.globalStep === lastSavedStep) return; // already saved at this position
+      await metricsWriter.flush();
+      const name = checkpointNameFor(at);
+      const path = join(checkpointsDirOf(outputDir), `${name}.safetensors`);
+      const meta = await retryWhenDiskFull(path, () => writeCheckpoint(path, model, optimizer, config, at, lastLosses, options.backend));
+      lastSavedStep = at.globalStep;
+      const result = await retryWhenDiskFull(ledger.path, () => ledger.register(name));
+      let markers = result.entry.markers as string[];
+      // save-freq's numbered copies (§6.1) are kept for good: pinned, so neither 'last' nor top-k evicts them.
+      if (numbered && result.kept) markers = ((await ledger.pin(name))?.markers ?? markers) as string[];
+      if (result.kept) lastCheckpoint = path;
+      events.onCheckpoint?.(path, meta, { name, kept: result.kept, deleted: result.deleted, markers });
     };
     /**
      * The rolling checkpoint at `at`, plus the numbered copy save-freq asks for (§6.1) when `at`
@@ -183,9 +270,11 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
      * the run on an epoch's last iteration, so such a run still keeps that epoch's numbered copy.
      */
     const checkpointAt = async (at: CheckpointPosition, epoch: number): Promise<void> => {
-      await checkpoint('checkpoint', at);
       const closesEpoch = at.epoch === epoch + 1 && at.iterationInEpoch === 0;
-      if (closesEpoch && (epoch + 1) % config.saveFreq === 0) await checkpoint(`checkpoint_${String(epoch).padStart(4, '0')}`, at);
+      const numbered = closesEpoch && (epoch + 1) % config.saveFreq === 0;
+      if (ledger !== undefined) return ledgerCheckpoint(at, numbered);
+      await checkpoint('checkpoint', at);
+      if (numbered) await checkpoint(`checkpoint_${String(epoch).padStart(4, '0')}`, at);
     };
 
     for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
@@ -222,8 +311,12 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
           record.region = probe.measure(model);
           started = performance.now(); // the probe is not training time
         }
-        await appendFile(metricsFile, JSON.stringify(record) + '\n');
+        // One write() of the whole line: survives a kill -9 once append returns.
+        metricsWriter.append(record as unknown as MetricsRecordLike);
         events.onStep?.(record);
+        // The step is otherwise all synchronous work and microtasks: give the event loop one turn,
+        // so signals (Ctrl+C), host messages (pause/stop) and sent events are handled between steps.
+        await new Promise<void>((resolve) => setImmediate(resolve));
 
         const next = nextPosition(epoch, iteration, iterationsPerEpoch);
         if (config.maxSteps !== undefined && steps >= config.maxSteps) {
@@ -235,7 +328,18 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
           return { reason: 'stopped', steps, lastLosses, lastCheckpoint };
         }
         if (config.checkpointEverySteps !== undefined && (globalIteration + 1) % config.checkpointEverySteps === 0) {
-          await checkpoint('checkpoint', next);
+          if (ledger !== undefined) await ledgerCheckpoint(next, false);
+          else await checkpoint('checkpoint', next);
+        } else if (ledger !== undefined && next.iterationInEpoch !== 0 && ledger.isDue({ step: globalIteration + 1, epoch, epochEnded: false })) {
+          await ledgerCheckpoint(next, false); // the run's policy: every N steps
+        }
+        if (options.control !== undefined) {
+          await options.control.waitWhilePaused();
+          if (options.signal?.aborted) {
+            // Stopped while paused: the step before the pause is the last one.
+            await checkpointAt(next, epoch);
+            return { reason: 'stopped', steps, lastLosses, lastCheckpoint };
+          }
         }
       }
       // Reference cadence (§6.1): rolling checkpoint every epoch, a numbered copy every save-freq epochs.
@@ -243,12 +347,15 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
     }
     return { reason: 'completed', steps, ...(lastLosses ? { lastLosses } : {}), ...(lastCheckpoint ? { lastCheckpoint } : {}) };
   } finally {
+    await metrics?.close().catch(() => undefined);
     await batches.close();
     probe.dispose();
     optimizer.dispose();
     model.dispose();
   }
 }
+
+type MetricsRecordLike = Parameters<MetricsWriter['append']>[0];
 
 function nextPosition(epoch: number, iteration: number, iterationsPerEpoch: number): CheckpointPosition {
   const done = iteration + 1;

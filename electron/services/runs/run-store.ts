@@ -15,10 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../../trainer/run/atomic-file.js';
 import { readAppMetadata } from '../app-metadata.js';
-import { CheckpointLedger, DEFAULT_CHECKPOINT_POLICY } from './checkpoint-ledger.js';
-import { RunStorageError, osErrorCode, toStorageError } from './disk-errors.js';
-import { LineReader, appendLineDurably } from './json-lines.js';
-import { inspectRunLock, isProcessAlive } from './run-lock.js';
+import { CheckpointLedger, DEFAULT_CHECKPOINT_POLICY } from '../../../trainer/run/checkpoint-ledger.js';
+import { RunStorageError, osErrorCode, toStorageError } from '../../../trainer/run/disk-errors.js';
+import { LineReader, appendLineDurably } from '../../../trainer/run/json-lines.js';
+import { inspectRunLock, isProcessAlive } from '../../../trainer/run/run-lock.js';
 import {
   RUN_FILES,
   RUN_FORMAT,
@@ -35,7 +35,7 @@ import {
   type RunEvent,
   type RunManifest,
   type RunState,
-} from './run-format.js';
+} from '../../../trainer/run/run-format.js';
 
 export type RunStoreErrorCode = 'invalid-input' | 'not-found' | 'damaged' | 'invalid-transition' | 'run-active' | 'exists';
 

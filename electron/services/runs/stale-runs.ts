@@ -8,11 +8,11 @@
  * unreadable anyway; the count is recorded), interrupted checkpoint writes are cleaned up or
  * adopted (checkpoint-ledger reconcile), and the event log says where the run can resume from.
  */
-import { repairIncompleteTail, type TailRepair } from './json-lines.js';
-import { metricsPathOf, readLastMetricsRecord } from './metrics-log.js';
-import { inspectRunLock, type LockInspection } from './run-lock.js';
-import { isActiveState, type RunLockInfo, type RunState } from './run-format.js';
-import type { ReconcileReport } from './checkpoint-ledger.js';
+import { repairIncompleteTail, type TailRepair } from '../../../trainer/run/json-lines.js';
+import { metricsPathOf, readLastMetricsRecord } from '../../../trainer/run/metrics-log.js';
+import { inspectRunLock, type LockInspection } from '../../../trainer/run/run-lock.js';
+import { isActiveState, type RunLockInfo, type RunState } from '../../../trainer/run/run-format.js';
+import type { ReconcileReport } from '../../../trainer/run/checkpoint-ledger.js';
 import type { RunStore } from './run-store.js';
 
 export const CRASH_REASON = 'the trainer process ended without saying goodbye (the app or machine may have crashed)';

@@ -14,9 +14,9 @@ import {
   CheckpointLedgerError,
   checkpointNameFor,
   isCheckpointDue,
-} from '../../../electron/services/runs/checkpoint-ledger.js';
-import { RunStorageError } from '../../../electron/services/runs/disk-errors.js';
-import { ledgerDocumentSchema, type CheckpointPolicy } from '../../../electron/services/runs/run-format.js';
+} from '../../../trainer/run/checkpoint-ledger.js';
+import { RunStorageError } from '../../../trainer/run/disk-errors.js';
+import { ledgerDocumentSchema, type CheckpointPolicy } from '../../../trainer/run/run-format.js';
 import { writeFileAtomic } from '../../../trainer/run/atomic-file.js';
 import { writeFakeCheckpoint } from './fake-checkpoint.js';
 

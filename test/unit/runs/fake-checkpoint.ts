@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../../trainer/run/atomic-file.js';
-import { checkpointNameFor } from '../../../electron/services/runs/checkpoint-ledger.js';
+import { checkpointNameFor } from '../../../trainer/run/checkpoint-ledger.js';
 
 export interface FakeCheckpoint {
   name: string;

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MetricsWriter, parseMetricsLine, readAllMetrics, readLastMetricsRecord, readMetrics, rewindMetrics } from '../../../electron/services/runs/metrics-log.js';
-import { MetricsFollower, type MetricsUpdate } from '../../../electron/services/runs/metrics-follow.js';
-import { RunStorageError } from '../../../electron/services/runs/disk-errors.js';
-import { isPlainMetricsRecord, metricsRecordSchema, type MetricsRecord } from '../../../electron/services/runs/run-format.js';
+import { MetricsWriter, parseMetricsLine, readAllMetrics, readLastMetricsRecord, readMetrics, rewindMetrics } from '../../../trainer/run/metrics-log.js';
+import { MetricsFollower, type MetricsUpdate } from '../../../trainer/run/metrics-follow.js';
+import { RunStorageError } from '../../../trainer/run/disk-errors.js';
+import { isPlainMetricsRecord, metricsRecordSchema, type MetricsRecord } from '../../../trainer/run/run-format.js';
 
 function record(step: number): MetricsRecord {
   return {

@@ -10,8 +10,8 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunLockedError, acquireRunLock, inspectRunLock, isProcessAlive, lockPathOf } from '../../../electron/services/runs/run-lock.js';
-import { runLockInfoSchema, type RunLockInfo } from '../../../electron/services/runs/run-format.js';
+import { RunLockedError, acquireRunLock, inspectRunLock, isProcessAlive, lockPathOf } from '../../../trainer/run/run-lock.js';
+import { runLockInfoSchema, type RunLockInfo } from '../../../trainer/run/run-format.js';
 
 /** The pid of a process that has exited and been reaped: certainly not alive. */
 async function deadPid(): Promise<number> {

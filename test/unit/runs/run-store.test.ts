@@ -13,9 +13,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunStore, RunStoreError, makeRunId } from '../../../electron/services/runs/run-store.js';
 import { CRASH_REASON, recoverStaleRuns } from '../../../electron/services/runs/stale-runs.js';
-import { acquireRunLock, lockPathOf } from '../../../electron/services/runs/run-lock.js';
-import { RunStorageError, toStorageError } from '../../../electron/services/runs/disk-errors.js';
-import { RUN_STATES, RUN_TRANSITIONS, runManifestSchema, type RunState } from '../../../electron/services/runs/run-format.js';
+import { acquireRunLock, lockPathOf } from '../../../trainer/run/run-lock.js';
+import { RunStorageError, toStorageError } from '../../../trainer/run/disk-errors.js';
+import { RUN_STATES, RUN_TRANSITIONS, runManifestSchema, type RunState } from '../../../trainer/run/run-format.js';
 import { writeFakeCheckpoint } from './fake-checkpoint.js';
 
 const input = { name: 'FRA ResNet-50 — VGGFace2', kind: 'pretrain' as const, config: { lr: 0.05, batchSize: 256 }, seed: 7, appVersion: '0.1.0-test' };

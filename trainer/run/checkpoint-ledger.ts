@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../../trainer/run/atomic-file.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { toStorageError } from './disk-errors.js';
 import { isProcessAlive } from './run-lock.js';
 import {
