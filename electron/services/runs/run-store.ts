@@ -9,11 +9,11 @@
  * checkpoints into the same directory, guarded by the run lock (run-lock.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../../trainer/run/atomic-file.js';
+import { syncDirectory, writeFileAtomic } from '../../../trainer/run/atomic-file.js';
 import { readAppMetadata } from '../app-metadata.js';
 import { CheckpointLedger, DEFAULT_CHECKPOINT_POLICY } from '../../../trainer/run/checkpoint-ledger.js';
 import { RunStorageError, osErrorCode, toStorageError } from '../../../trainer/run/disk-errors.js';
@@ -641,16 +641,3 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Makes a rename inside `dir` durable. Some filesystems (and Windows) cannot; the rename is still atomic there. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // see above
-  }
-}
