@@ -66,16 +66,21 @@ export function resolveConvGeometry(
  * Interleaves sh·sw same-shaped "phase" tensors [N,Q,Qw,C] (ordered ry-major)
  * into one [N, Q·sh, Qw·sw, C] with out[n, q·sh+ry, qw·sw+rx] = phase(ry,rx)[n,q,qw].
  *
- * Done as concat + one 4-D transpose: on wasm that is ~20× faster than
- * depthToSpace or a 6-D transpose, which fall off XNNPACK's fast paths.
+ * Two concats whose reshapes do the interleaving (channels-last concat then
+ * reshape interleaves columns; a row-axis concat then reshape interleaves
+ * rows). On wasm that is ~2× faster than concat + 4-D transpose and ~8× faster
+ * than depthToSpace, which falls off XNNPACK's fast paths.
  */
 export function interleavePhases(phases: readonly tf.Tensor4D[], strideHeight: number, strideWidth: number): tf.Tensor4D {
   const first = phases[0];
   if (!first || phases.length !== strideHeight * strideWidth) throw new Error('interleavePhases: need sh·sw phases');
   const [n, q, qw, c] = first.shape;
   if (phases.length === 1) return first;
-  const stacked = tf.reshape(tf.concat(phases as tf.Tensor4D[], 3), [n * q, qw, strideHeight, strideWidth * c]);
-  return tf.reshape(tf.transpose(stacked, [0, 2, 1, 3]), [n, q * strideHeight, qw * strideWidth, c]) as tf.Tensor4D;
+  const rows = Array.from({ length: strideHeight }, (_, ry) => {
+    const rowPhases = phases.slice(ry * strideWidth, (ry + 1) * strideWidth) as tf.Tensor4D[];
+    return rowPhases.length === 1 ? rowPhases[0]! : (tf.reshape(tf.concat(rowPhases, 3), [n, q, qw * strideWidth, c]) as tf.Tensor4D);
+  });
+  return rows.length === 1 ? rows[0]! : (tf.reshape(tf.concat(rows, 2), [n, q * strideHeight, qw * strideWidth, c]) as tf.Tensor4D);
 }
 
 /**
