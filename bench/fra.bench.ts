@@ -31,8 +31,7 @@ import { pretrainConfigDefaults, type PretrainConfig } from '../trainer/contract
 import { randomViewPairBatch } from '../trainer/data/random-pairs.js';
 import { initEngine, type BackendId } from '../trainer/engine/index.js';
 import { FraModel } from '../trainer/fra/fra-model.js';
-import { Lars } from '../trainer/fra/lars.js';
-import { modelOptionsFromConfig } from '../trainer/fra/pretrain-run.js';
+import { larsFromConfig, modelOptionsFromConfig, objectiveWeightsFromConfig } from '../trainer/fra/pretrain-run.js';
 import { FraTrainStep } from '../trainer/fra/train-step.js';
 
 const args = process.argv.slice(2);
@@ -223,16 +222,8 @@ async function benchBackend(backend: BackendId): Promise<FraRow> {
   const peakIsLifetime = !resetPeakRss();
 
   const model = new FraModel(modelOptionsFromConfig({ ...config, batchSize: b }));
-  const optimizer = new Lars({ momentum: config.momentum, weightDecay: config.weightDecay, trustCoefficient: config.larsTrustCoefficient });
-  const trainStep = new FraTrainStep(model, optimizer, {
-    globalWeight: config.lewelLossWeight,
-    clusterWeight: config.lossWeightCluster,
-    regionDecorrelationWeight: config.regionDecorrelationWeight,
-    studentTemperature: config.studentTemp,
-    teacherTemperature: config.teacherTemp,
-    sinkhornIterations: config.sinkhornIterations,
-    meMaxWeight: config.meMaxWeight,
-  });
+  const optimizer = larsFromConfig(config);
+  const trainStep = new FraTrainStep(model, optimizer, objectiveWeightsFromConfig(config));
 
   // Phase timers: wrap this instance's methods (FraTrainStep calls them in this order:
   // target ×2, online ×2, objective + backprop inside variableGrads, LARS, EMA, read-back).

@@ -90,9 +90,9 @@ async function openIndexedFolder(request: TrainingDataRequest, onNotice: (messag
   // Pre-training reads the train split where the layout has one (the reference reads <root>/train).
   const splits = summary.layout.splits.includes('train') ? ['train'] : undefined;
   const spec: DatasetSpec = splits ? { kind: 'indexed', indexDir: cacheDir, splits } : { kind: 'indexed', indexDir: cacheDir };
-  const { IndexedImageSource } = await import('./indexed-source.js');
-  const source = await IndexedImageSource.open(cacheDir, splits ? { splits } : {});
-  const size = source.size;
+  // The loader workers open the records; here the summary's usable count is enough (no 3.3M-record load twice).
+  const statistics = summary.statistics;
+  const size = splits ? splits.reduce((n, split) => n + (statistics.splits[split]?.usable ?? 0), 0) : statistics.overall.usable;
   if (size === 0) throw new Error(`${root} has no usable images (see the index report in ${cacheDir})`);
   return { kind: 'files', spec, size, description: `${size} images from ${root} (${kind}${splits ? ', train split' : ''})` };
 }

@@ -21,6 +21,7 @@ import { CheckpointError, loadCheckpoint, OPTIMIZER_PREFIX, saveCheckpoint, type
 import { FraModel, type FraModelOptions } from './fra-model.js';
 import { Lars } from './lars.js';
 import { emaMomentum, pretrainLearningRate } from './schedules.js';
+import type { FraObjectiveWeights } from './objective.js';
 import { FraTrainStep, type StepLosses } from './train-step.js';
 import { RegionProbe, type RegionProbeResult } from './region-probe.js';
 
@@ -100,6 +101,24 @@ export interface PretrainResult {
   steps: number;
   lastLosses?: StepLosses;
   lastCheckpoint?: string;
+}
+
+/** The objective's weights and constants from a run configuration (fra-spec §2). */
+export function objectiveWeightsFromConfig(config: PretrainConfig): FraObjectiveWeights {
+  return {
+    globalWeight: config.lewelLossWeight,
+    clusterWeight: config.lossWeightCluster,
+    regionDecorrelationWeight: config.regionDecorrelationWeight,
+    studentTemperature: config.studentTemp,
+    teacherTemperature: config.teacherTemp,
+    sinkhornIterations: config.sinkhornIterations,
+    meMaxWeight: config.meMaxWeight,
+  };
+}
+
+/** LARS as the run configuration asks (fra-spec §4). */
+export function larsFromConfig(config: PretrainConfig): Lars {
+  return new Lars({ momentum: config.momentum, weightDecay: config.weightDecay, trustCoefficient: config.larsTrustCoefficient });
 }
 
 export function modelOptionsFromConfig(config: PretrainConfig): FraModelOptions {
@@ -190,17 +209,9 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
   const totalIterations = iterationsPerEpoch * config.epochs;
 
   const model = new FraModel(modelOptionsFromConfig(config));
-  const optimizer = new Lars({ momentum: config.momentum, weightDecay: config.weightDecay, trustCoefficient: config.larsTrustCoefficient });
+  const optimizer = larsFromConfig(config);
   const probe = new RegionProbe(config.seed, config.imageSize);
-  const trainStep = new FraTrainStep(model, optimizer, {
-    globalWeight: config.lewelLossWeight,
-    clusterWeight: config.lossWeightCluster,
-    regionDecorrelationWeight: config.regionDecorrelationWeight,
-    studentTemperature: config.studentTemp,
-    teacherTemperature: config.teacherTemp,
-    sinkhornIterations: config.sinkhornIterations,
-    meMaxWeight: config.meMaxWeight,
-  });
+  const trainStep = new FraTrainStep(model, optimizer, objectiveWeightsFromConfig(config));
 
   let metrics: MetricsWriter | undefined;
   try {
