@@ -42,7 +42,13 @@ if (!args.includes('--skip-typecheck') && filters.length === 0) {
   run('type-check (trainer, electron, tests)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
   run('type-check (renderer)', bin('vue-tsc'), ['-p', 'renderer/tsconfig.json', '--noEmit']);
   run('type-check (renderer build config)', bin('tsc'), ['-p', 'renderer/tsconfig.node.json', '--noEmit']);
+  run('type-check (renderer specs)', bin('vue-tsc'), ['-p', 'test/renderer/tsconfig.json', '--noEmit']);
 }
+
+// Component and store tests (Vitest, happy-dom) run as one stage before the Node test runner.
+const runVitest = filters.length === 0 || filters.some((f) => f.replace(/^\.\//, '').startsWith('test/renderer'));
+if (runVitest) run('renderer component and store tests (vitest)', bin('vitest'), ['run', '--config', 'renderer/vitest.config.ts']);
+if (filters.length > 0 && filters.every((f) => f.replace(/^\.\//, '').startsWith('test/renderer'))) process.exit(0);
 
 let files = findTests(join(root, 'test'));
 if (filters.length > 0) files = files.filter((f) => filters.some((filter) => f.startsWith(filter.replace(/^\.\//, ''))));

@@ -2,6 +2,10 @@
 // Defined once with zod so the same object is both the compile-time contract and the runtime validator.
 // Must stay free of electron, vue and node-only imports: renderer, preload and both hosts import it.
 import type { z } from 'zod';
+import { checkpointsEvents, checkpointsMethods } from './checkpoints-api.js';
+import { datasetsEvents, datasetsMethods } from './datasets-api.js';
+import { heatmapsEvents, heatmapsMethods } from './heatmaps-api.js';
+import { runsEvents, runsMethods } from './runs-api.js';
 import { systemEvents, systemMethods } from './system-api.js';
 
 export interface MethodSpec {
@@ -11,10 +15,18 @@ export interface MethodSpec {
 
 export const apiMethods = {
   ...systemMethods,
+  ...datasetsMethods,
+  ...runsMethods,
+  ...checkpointsMethods,
+  ...heatmapsMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const apiEvents = {
   ...systemEvents,
+  ...datasetsEvents,
+  ...runsEvents,
+  ...checkpointsEvents,
+  ...heatmapsEvents,
 } as const satisfies Record<string, z.ZodType>;
 
 type ApiMethodTable = typeof apiMethods;

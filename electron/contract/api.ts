@@ -9,3 +9,7 @@ export * from './api-client.js';
 export * from './api-dispatcher.js';
 export * from './api-event-hub.js';
 export * from './system-api.js';
+export * from './datasets-api.js';
+export * from './runs-api.js';
+export * from './checkpoints-api.js';
+export * from './heatmaps-api.js';

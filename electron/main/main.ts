@@ -5,10 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { createApiDispatcher } from '../contract/api-dispatcher.js';
 import { createApiEventHub } from '../contract/api-event-hub.js';
 import { APP_DISPLAY_NAME } from '../services/app-metadata.js';
-import { createSystemHandlers } from '../services/system-service.js';
+import { createWorkbench } from '../services/workbench.js';
 import { resolveWorkspaceDir } from '../services/workspace-location.js';
 import { appPaths } from './app-paths.js';
 import { registerApiIpc } from './ipc.js';
+import { UtilityProcessLauncher } from './utility-trainer-host.js';
 import { installApplicationMenu } from './menu.js';
 import { isAppUrl } from './navigation-policy.js';
 import { applySessionPolicy } from './session-policy.js';
@@ -32,10 +33,27 @@ async function startApp(): Promise<void> {
 
   const events = createApiEventHub();
   const workspace = resolveWorkspaceDir(undefined);
-  const dispatcher = createApiDispatcher(
-    { ...createSystemHandlers({ appName: APP_DISPLAY_NAME, appVersion: app.getVersion(), hostKind: 'electron', workspace }) },
-    { onUnexpectedError: (method, error) => console.error(`[api] ${method}:`, error) },
-  );
+  const workbench = await createWorkbench({
+    appName: APP_DISPLAY_NAME,
+    appVersion: app.getVersion(),
+    hostKind: 'electron',
+    workspace,
+    events,
+    launcher: new UtilityProcessLauncher(),
+  });
+  const dispatcher = createApiDispatcher(workbench.handlers, {
+    onUnexpectedError: (method, error) => console.error(`[api] ${method}:`, error),
+  });
+  // Live runs save a checkpoint and stop before the app goes (a second quit then waits for nothing).
+  let closed = false;
+  app.on('before-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    void workbench.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
   const rendererDirUrl = pathToFileURL(appPaths.rendererDir).href;
   registerApiIpc({ dispatcher, events, isTrustedFrame: (frame) => isAppUrl(frame.url, rendererDirUrl) });
 

@@ -9,7 +9,8 @@ import { ApiErrorCode } from '../contract/api-error.js';
 import { sendError, sendJson } from './http-responses.js';
 
 export const INVOKE_PATH = '/api/invoke';
-const MAX_BODY_BYTES = 1024 * 1024;
+// Large enough for an image a user drops into the heatmap comparison (sent as base64).
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const invokeRequestSchema = z.object({ method: z.string(), input: z.unknown().optional() });
 

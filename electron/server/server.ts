@@ -9,7 +9,8 @@ import { createApiDispatcher } from '../contract/api-dispatcher.js';
 import { ApiErrorCode } from '../contract/api-error.js';
 import { createApiEventHub, type ApiEventHub } from '../contract/api-event-hub.js';
 import { readAppMetadata } from '../services/app-metadata.js';
-import { createSystemHandlers } from '../services/system-service.js';
+import type { TrainerLauncher } from '../services/trainer-host/trainer-process.js';
+import { createWorkbench, type Workbench } from '../services/workbench.js';
 import { resolveWorkspaceDir } from '../services/workspace-location.js';
 import { createRequestAuthenticator, isLoopbackHost, tokenCookieName } from './auth.js';
 import { createEventSocket, EVENTS_PATH, rejectUpgrade } from './event-socket.js';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   workspace?: string;
   /** Folder with the built renderer (index.html). Default: <app root>/dist/renderer. */
   rendererDir?: string;
+  /** How trainer processes start. Default: child_process.fork of the trainer entry. */
+  launcher?: TrainerLauncher;
   /** Where to report handler crashes and other host bugs. Default: console.error. */
   onUnexpectedError?: (method: string, error: unknown) => void;
 }
@@ -44,6 +47,8 @@ export interface RunningServer {
   workspace: string;
   /** Emit here to push events to every connected page. */
   events: ApiEventHub;
+  /** The services behind the API (tests reach the run store and the trainer host through it). */
+  workbench: Workbench;
   close(): Promise<void>;
 }
 
@@ -72,8 +77,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const workspace = resolveWorkspaceDir(options.workspace);
 
   const events = createApiEventHub();
+  const workbench = await createWorkbench({ appName: app.name, appVersion: app.version, hostKind: 'server', workspace, events, ...(options.launcher ? { launcher: options.launcher } : {}) });
   const dispatcher = createApiDispatcher(
-    { ...createSystemHandlers({ appName: app.name, appVersion: app.version, hostKind: 'server', workspace }) },
+    workbench.handlers,
     { onUnexpectedError: options.onUnexpectedError ?? ((method, error) => console.error(`[api] ${method}:`, error)) },
   );
   const staticFiles = await createStaticFileHandler(rendererDir);
@@ -149,7 +155,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token,
     workspace,
     events,
+    workbench,
     async close() {
+      // Live runs checkpoint and stop before the sockets go, so pages see their final state.
+      await workbench.close();
       eventSocket.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,10 +1,13 @@
-// The workbench's top-level sections, in navigation order. Each one says what it is for and what is
-// coming, so the shell is honest about being a shell until the features land.
+// The workbench's top-level sections, in navigation order, each with the view that renders it.
+// Views load lazily so ECharts and friends are fetched only when a section first opens.
+import { defineAsyncComponent, type Component } from 'vue';
+
 export interface WorkbenchSection {
   id: string;
   label: string;
+  /** One line for tooltips and empty states. */
   summary: string;
-  upcoming: readonly string[];
+  view: Component;
 }
 
 export const sections: readonly [WorkbenchSection, ...WorkbenchSection[]] = [
@@ -12,38 +15,30 @@ export const sections: readonly [WorkbenchSection, ...WorkbenchSection[]] = [
     id: 'datasets',
     label: 'Datasets',
     summary: 'Bring in folders of face images and check them before training.',
-    upcoming: [
-      'Import a folder of images (flat or one folder per class)',
-      'Browse thumbnails quickly, even for large datasets',
-      'Find duplicate and unreadable images',
-    ],
+    view: defineAsyncComponent(() => import('./views/datasets/DatasetsView.vue')),
   },
   {
     id: 'runs',
     label: 'Runs',
     summary: 'Pre-train face encoders with FRA and watch them learn.',
-    upcoming: [
-      'A new-run form pre-filled with the FRA paper settings',
-      'Live loss and learning-rate charts',
-      'Pause, resume and stop, with crash-safe checkpoints',
-    ],
+    view: defineAsyncComponent(() => import('./views/runs/RunsView.vue')),
   },
   {
     id: 'checkpoints',
     label: 'Checkpoints',
     summary: 'Every saved checkpoint of every run, with the metrics it was saved at.',
-    upcoming: ['Best and latest checkpoints per run', 'Export to TensorFlow.js or ONNX', 'Resume training from any checkpoint'],
+    view: defineAsyncComponent(() => import('./views/checkpoints/CheckpointsView.vue')),
   },
   {
     id: 'compare',
     label: 'Compare',
-    summary: 'Put runs and checkpoints side by side.',
-    upcoming: ['Overlay metrics of several runs', 'Region heatmaps of the same face from different checkpoints'],
+    summary: 'Region heatmaps of the same faces from two checkpoints, side by side.',
+    view: defineAsyncComponent(() => import('./views/compare/CompareView.vue')),
   },
   {
     id: 'fine-tune',
     label: 'Fine-tune',
     summary: 'Adapt a pre-trained encoder to a labelled task and measure how well it transfers.',
-    upcoming: ['Linear probe and full fine-tuning', 'Accuracy and confusion matrix on a held-out split'],
+    view: defineAsyncComponent(() => import('./views/finetune/FinetuneView.vue')),
   },
 ];

@@ -1,10 +1,23 @@
-// THE typed API object of the renderer. Components and stores import `api` from here and nothing
-// from the host layer, e.g. `await api.system.getInfo()`.
-import { ApiError, createApiClient, type ApiErrorInfo } from '@contract/api';
+// THE typed API object of the renderer. Stores and components call `useApi()` and never touch the
+// host layer, e.g. `await useApi().system.getInfo()`.
+//
+// The client is created on first use from whatever host this page runs in (Electron preload or the
+// local server). Tests install a client over an in-memory transport to real service handlers
+// with `installApi` before the first call, so stores run unchanged against real host code.
+import { ApiError, createApiClient, type ApiClient, type ApiErrorInfo } from '@contract/api';
 import { connectToHost } from './host';
 
-const host = connectToHost();
-export const api = createApiClient(host.transport);
+let current: ApiClient | undefined;
+
+export function useApi(): ApiClient {
+  current ??= createApiClient(connectToHost().transport);
+  return current;
+}
+
+/** Replaces the API client (tests, or a host switch); later `useApi()` calls return it. */
+export function installApi(client: ApiClient): void {
+  current = client;
+}
 
 /** Any failure as the one error shape the UI shows (message + optional hint). */
 export function toErrorInfo(error: unknown): ApiErrorInfo {

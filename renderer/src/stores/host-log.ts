@@ -3,7 +3,7 @@
 import type { SystemLogEntry } from '@contract/api';
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { api } from '../api';
+import { useApi } from '../api';
 
 const MAX_ENTRIES = 200;
 
@@ -14,7 +14,7 @@ export const useHostLogStore = defineStore('hostLog', () => {
 
   /** Starts receiving host messages; calling it again is harmless. */
   function listen(): void {
-    stopListening ??= api.events.on('system.log', (entry) => {
+    stopListening ??= useApi().events.on('system.log', (entry) => {
       entries.value = [...entries.value.slice(-(MAX_ENTRIES - 1)), entry];
     });
   }

@@ -3,7 +3,7 @@
 import type { ApiErrorInfo, SystemInfo } from '@contract/api';
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { ref } from 'vue';
-import { api, toErrorInfo } from '../api';
+import { toErrorInfo, useApi } from '../api';
 
 export const useSystemStore = defineStore('system', () => {
   const info = ref<SystemInfo | null>(null);
@@ -14,7 +14,7 @@ export const useSystemStore = defineStore('system', () => {
     loading.value = true;
     error.value = null;
     try {
-      info.value = await api.system.getInfo();
+      info.value = await useApi().system.getInfo();
     } catch (caught) {
       error.value = toErrorInfo(caught);
     } finally {

@@ -1,0 +1,7 @@
+// The `checkpoints.*` slice of the renderer⇄host contract. (Being built: see issue 6.)
+import type { z } from 'zod';
+import type { MethodSpec } from './api-table.js';
+
+export const checkpointsMethods = {} as const satisfies Record<string, MethodSpec>;
+
+export const checkpointsEvents = {} as const satisfies Record<string, z.ZodType>;

@@ -1,0 +1,169 @@
+// The `runs.*` slice of the renderer⇄host contract: create, queue, control and watch training runs
+// (pre-training and fine-tuning share it; `kind` tells them apart).
+//
+// Run configurations are validated by the trainer's own schemas (trainer/contract/run-config.ts),
+// which are plain zod and shared by the CLI, the trainer, the host and the form: there is one
+// definition of what a valid run is. Here they travel as JSON and are checked by the host.
+import { z } from 'zod';
+import { progressSchema } from '../../trainer/contract/trainer-protocol.js';
+import { checkpointPolicySchema, runKindSchema, runStateSchema, runTagSchema, safeNameSchema } from '../../trainer/run/run-format.js';
+
+export const runIdSchema = safeNameSchema;
+
+/** A problem with one field of a configuration, as the form shows it next to the field. */
+export const configProblemSchema = z.object({
+  /** Config key (e.g. "lr"), or null for problems not tied to one field. */
+  field: z.string().nullable(),
+  /** CLI spelling, e.g. "--lr", so the same message reads right in a terminal. */
+  flag: z.string(),
+  message: z.string(),
+});
+export type ConfigProblemInfo = z.infer<typeof configProblemSchema>;
+
+export const configNoticeSchema = z.object({ flag: z.string(), level: z.enum(['info', 'warning']), message: z.string() });
+
+/** One row of the runs list: what the list, the run header and the status bar need. */
+export const runSummarySchema = z.object({
+  id: runIdSchema,
+  name: z.string(),
+  kind: runKindSchema,
+  state: runStateSchema,
+  /** Why the run is in this state, when there is a reason (error message, crash cause, "stopped by user"). */
+  stateReason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  tags: z.array(z.string()),
+  seed: z.number().int(),
+  backend: z.string().optional(),
+  device: z.string().optional(),
+  parentRunId: z.string().optional(),
+  /** Latest progress of a live run, or the last known position of a finished one. */
+  progress: progressSchema.nullable(),
+  /** 1 = next to start; present only while queued. */
+  queuePosition: z.number().int().positive().optional(),
+  /** The checkpoint a stopped/failed/crashed run would resume from, when there is one. */
+  resumableFrom: z.object({ name: z.string(), step: z.number().int().nonnegative() }).optional(),
+  /** Short, human description of the dataset ("VGGFace2 at /data/vgg", "Synthetic faces"). */
+  datasetLabel: z.string().optional(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const runLogEntrySchema = z.object({
+  at: z.string(),
+  level: z.enum(['debug', 'info', 'warning', 'error']),
+  message: z.string(),
+});
+export type RunLogEntry = z.infer<typeof runLogEntrySchema>;
+
+export const runDetailSchema = z.object({
+  summary: runSummarySchema,
+  /** The validated configuration exactly as stored in run.json (read-only in the UI). */
+  config: z.json(),
+  checkpointPolicy: checkpointPolicySchema.optional(),
+  stateHistory: z.array(z.object({ state: runStateSchema, at: z.string(), reason: z.string().optional() })),
+  /** Live memory of the trainer process (bytes), when it runs. */
+  memory: z.object({ rssBytes: z.number().nullable(), tfjsBytes: z.number().nullable() }).optional(),
+  /** The engine report the trainer printed at start (backend, device, why not the GPU). */
+  engine: z.record(z.string(), z.json()).optional(),
+});
+export type RunDetail = z.infer<typeof runDetailSchema>;
+
+/**
+ * Metrics as columns, so 1,000,000 steps travel as a few flat arrays rather than a million objects.
+ * Every array has the same length as `step`; a missing or non-finite value is null.
+ * Series keys: "loss/<component>" for each loss term (e.g. "loss/total", "loss/byol"), then
+ * "lr", "emaMomentum", "imagesPerSecond", "secondsPerStep", "rssBytes", "tfjsBytes", "regionScore",
+ * and for fine-tuning "train/accuracy", "val/top1", … whatever the trainer logs as numbers.
+ */
+export const metricsColumnsSchema = z.object({
+  step: z.array(z.number()),
+  epoch: z.array(z.number().nullable()),
+  /** Milliseconds since the Unix epoch when the step finished; null for records written without it. */
+  time: z.array(z.number().nullable()),
+  series: z.record(z.string(), z.array(z.number().nullable())),
+});
+export type MetricsColumns = z.infer<typeof metricsColumnsSchema>;
+
+const runRef = z.object({ runId: runIdSchema });
+
+export const configFormSchema = z.object({
+  /** trainer/contract/run-config.ts `describePretrainConfigFields()`, as JSON. */
+  fields: z.array(z.record(z.string(), z.json())),
+  presets: z.array(z.object({ id: z.string(), title: z.string(), description: z.string(), values: z.record(z.string(), z.json()) })),
+  /** What "auto" resolves to on this host, and why (e.g. "tfjs-node-gpu not installed"). */
+  engine: z.object({ backend: z.string(), device: z.string(), notes: z.array(z.string()) }),
+});
+export type ConfigForm = z.infer<typeof configFormSchema>;
+
+export const runEstimateSchema = z.object({
+  secondsPerStep: z.number().nullable(),
+  stepsPerEpoch: z.number().int().nullable(),
+  secondsPerEpoch: z.number().nullable(),
+  /** Peak memory of the trainer process, bytes. */
+  memoryBytes: z.number().nullable(),
+  /** How the numbers were obtained ("measured by a 2-step probe on wasm", "from a previous run"). */
+  basis: z.string(),
+});
+export type RunEstimate = z.infer<typeof runEstimateSchema>;
+
+export const runsMethods = {
+  'runs.list': {
+    input: z.undefined(),
+    output: z.object({
+      runs: z.array(runSummarySchema),
+      /** Folders in runs/ that are not readable runs, with the reason (never hidden, never deleted). */
+      damaged: z.array(z.object({ id: z.string(), problem: z.string() })),
+    }),
+  },
+  'runs.get': { input: runRef, output: runDetailSchema },
+  /** Everything the New Run form needs: field descriptions, presets, and the engine "auto" means here. */
+  'runs.configForm': { input: z.object({ kind: runKindSchema.default('pretrain') }).optional(), output: configFormSchema },
+  /** Validates without creating anything: the form calls it as the user types. */
+  'runs.validate': {
+    input: z.object({ kind: runKindSchema.default('pretrain'), config: z.json() }),
+    output: z.object({ ok: z.boolean(), problems: z.array(configProblemSchema), notices: z.array(configNoticeSchema) }),
+  },
+  'runs.estimate': { input: z.object({ kind: runKindSchema.default('pretrain'), config: z.json() }), output: runEstimateSchema },
+  /** Creates the run folder and queues it. An invalid config fails with code 'invalid-config' and the problems in the message. */
+  'runs.create': {
+    input: z.object({
+      kind: runKindSchema.default('pretrain'),
+      name: z.string().trim().min(1).max(200),
+      config: z.json(),
+      tags: z.array(runTagSchema).optional(),
+      checkpointPolicy: checkpointPolicySchema.optional(),
+      parentRunId: runIdSchema.optional(),
+    }),
+    output: runSummarySchema,
+  },
+  'runs.pause': { input: runRef, output: runSummarySchema },
+  'runs.resume': { input: runRef, output: runSummarySchema },
+  /** Finishes the current step, saves a checkpoint and ends the process. */
+  'runs.stop': { input: runRef, output: runSummarySchema },
+  /** Re-queues a stopped, failed or crashed run; it continues from its latest valid checkpoint. */
+  'runs.restart': { input: runRef, output: runSummarySchema },
+  'runs.rename': { input: runRef.extend({ name: z.string().trim().min(1).max(200) }), output: runSummarySchema },
+  'runs.setTags': { input: runRef.extend({ tags: z.array(runTagSchema) }), output: runSummarySchema },
+  /** Moves the run to the workspace trash (restorable); refused while the run is active. */
+  'runs.delete': { input: runRef, output: z.object({ trashId: z.string() }) },
+  /** Metrics after `afterStep` (exclusive), at most `limit` rows. */
+  'runs.metrics': {
+    input: runRef.extend({ afterStep: z.number().int().nonnegative().default(0), limit: z.number().int().positive().max(2_000_000).default(2_000_000) }),
+    output: z.object({ columns: metricsColumnsSchema, lastStep: z.number().int().nonnegative(), truncated: z.boolean() }),
+  },
+  /** The run's log (events.jsonl plus trainer log lines), newest last. */
+  'runs.logs': { input: runRef.extend({ limit: z.number().int().positive().max(10_000).default(1000) }), output: z.object({ entries: z.array(runLogEntrySchema) }) },
+} as const;
+
+export const runsEvents = {
+  /** A run appeared, changed state, moved in the queue, was renamed/tagged or deleted (`deleted: true`). */
+  'runs.changed': z.object({ run: runSummarySchema, deleted: z.boolean().optional() }),
+  /** New metrics rows of a live run, batched (a few per second at most). */
+  'runs.metrics': z.object({ runId: runIdSchema, columns: metricsColumnsSchema }),
+  'runs.progress': z.object({
+    runId: runIdSchema,
+    progress: progressSchema,
+    memory: z.object({ rssBytes: z.number().nullable(), tfjsBytes: z.number().nullable() }),
+  }),
+  'runs.log': z.object({ runId: runIdSchema, entry: runLogEntrySchema }),
+} as const;
