@@ -29,10 +29,9 @@ function focusExistingWindow(): void {
 async function startApp(): Promise<void> {
   await app.whenReady();
   applySessionPolicy(session.defaultSession);
-  installApplicationMenu();
-
   const events = createApiEventHub();
   const workspace = resolveWorkspaceDir(undefined);
+  installApplicationMenu({ workspace });
   const workbench = await createWorkbench({
     appName: APP_DISPLAY_NAME,
     appVersion: app.getVersion(),

@@ -5,13 +5,15 @@ import { pathToFileURL } from 'node:url';
 import { APP_DISPLAY_NAME } from '../services/app-metadata.js';
 import { appPaths } from './app-paths.js';
 import { isAppUrl, isSafeExternalUrl } from './navigation-policy.js';
+import { MIN_WINDOW_SIZE } from './window-bounds.js';
+import { loadWindowState, trackWindowState } from './window-state.js';
 
 export function createMainWindow(): BrowserWindow {
+  const { bounds, saved } = loadWindowState();
   const window = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    minWidth: 900,
-    minHeight: 600,
+    ...bounds,
+    minWidth: MIN_WINDOW_SIZE.width,
+    minHeight: MIN_WINDOW_SIZE.height,
     title: APP_DISPLAY_NAME,
     show: false,
     // Matches the renderer's --bg so the window does not flash white before the first paint.
@@ -26,6 +28,7 @@ export function createMainWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
+  trackWindowState(window, saved);
   confineNavigation(window.webContents, pathToFileURL(appPaths.rendererDir).href);
   window.once('ready-to-show', () => window.show());
   void window.loadFile(appPaths.rendererIndex);
