@@ -103,6 +103,10 @@ export const runEstimateSchema = z.object({
   memoryBytes: z.number().nullable(),
   /** How the numbers were obtained ("measured by a 2-step probe on wasm", "from a previous run"). */
   basis: z.string(),
+  /** Steps the whole run will take (epochs × steps per epoch, capped by maxSteps), when known. */
+  totalSteps: z.number().int().nullable().optional(),
+  /** totalSteps × secondsPerStep, when both are known. */
+  totalSeconds: z.number().nullable().optional(),
 });
 export type RunEstimate = z.infer<typeof runEstimateSchema>;
 
@@ -149,7 +153,13 @@ export const runsMethods = {
   /** Metrics after `afterStep` (exclusive), at most `limit` rows. */
   'runs.metrics': {
     input: runRef.extend({ afterStep: z.number().int().nonnegative().default(0), limit: z.number().int().positive().max(2_000_000).default(2_000_000) }),
-    output: z.object({ columns: metricsColumnsSchema, lastStep: z.number().int().nonnegative(), truncated: z.boolean() }),
+    output: z.object({
+      columns: metricsColumnsSchema,
+      lastStep: z.number().int().nonnegative(),
+      truncated: z.boolean(),
+      /** Complete lines in the range that are not metrics records (damaged), skipped; absent when none. */
+      invalidLines: z.number().int().positive().optional(),
+    }),
   },
   /** The run's log (events.jsonl plus trainer log lines), newest last. */
   'runs.logs': { input: runRef.extend({ limit: z.number().int().positive().max(10_000).default(1000) }), output: z.object({ entries: z.array(runLogEntrySchema) }) },

@@ -38,6 +38,8 @@ export interface StepRecord {
   imagesPerSecond: number;
   tfjsBytes: number;
   rssBytes: number;
+  /** Wall-clock time the step finished, ms since the Unix epoch (charts plot by wall time). */
+  time: number;
   /** Region-awareness probe, on the last step of each epoch (see region-probe.ts). */
   region?: RegionProbeResult;
 }
@@ -317,6 +319,7 @@ export async function runPretraining(config: PretrainConfig, options: PretrainOp
           imagesPerSecond: config.batchSize / seconds,
           tfjsBytes: tf.memory().numBytes,
           rssBytes: process.memoryUsage().rss,
+          time: Date.now(),
         };
         if (iteration === iterationsPerEpoch - 1) {
           record.region = probe.measure(model);

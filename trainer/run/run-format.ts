@@ -174,11 +174,13 @@ export const metricsRecordSchema = z
     tfjsBytes: metricValue.optional(),
     rssBytes: metricValue.optional(),
     regionScore: metricValue.optional(),
+    /** Wall-clock time the step finished, ms since the Unix epoch (absent in older logs). */
+    time: metricValue.optional(),
   })
   .loose();
 export type MetricsRecord = z.infer<typeof metricsRecordSchema>;
 
-const OPTIONAL_METRIC_NUMBERS = ['lr', 'emaMomentum', 'secondsPerStep', 'imagesPerSecond', 'tfjsBytes', 'rssBytes', 'regionScore'] as const;
+const OPTIONAL_METRIC_NUMBERS = ['lr', 'emaMomentum', 'secondsPerStep', 'imagesPerSecond', 'tfjsBytes', 'rssBytes', 'regionScore', 'time'] as const;
 
 /**
  * A fast pre-check for the hot path of reading millions of lines: true only for values that

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ConfigValidationError, validatePretrainConfig } from '../../../trainer/contract/run-config.js';
-import type { CheckpointPolicy } from '../../../trainer/run/run-format.js';
+import type { CheckpointPolicy, RunKind } from '../../../trainer/run/run-format.js';
 import { RunStoreError, type OpenedRun, type RunStore } from '../runs/run-store.js';
 import type { RunExit, TrainerHost } from './trainer-host.js';
 
@@ -36,19 +36,37 @@ export interface RunQueueEvents {
   started: [{ runId: string }];
 }
 
+export interface RunQueueOptions {
+  /** Runs started at once (default 1: one accelerator). */
+  concurrency?: number;
+  /**
+   * Checks a stored configuration before a stopped/failed/crashed run is queued again; throws
+   * (e.g. ConfigValidationError) when it cannot run. Default: pre-training runs are validated with
+   * validatePretrainConfig, other kinds are left to the trainer host.
+   */
+  validateConfig?: (kind: RunKind, config: unknown) => void;
+}
+
+function validateKnownConfig(kind: RunKind, config: unknown): void {
+  if (kind === 'pretrain') validatePretrainConfig(config);
+}
+
 export class RunQueue extends EventEmitter {
   private readonly waiting: { runId: string; enqueuedAt: string }[] = [];
   private readonly running = new Set<string>();
   private pumping: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly validateConfig: (kind: RunKind, config: unknown) => void;
   readonly concurrency: number;
 
   constructor(
     private readonly store: RunStore,
     private readonly host: TrainerHost,
-    options: { concurrency?: number } = {},
+    options: RunQueueOptions = {},
   ) {
     super();
     this.concurrency = options.concurrency ?? 1;
+    this.validateConfig = options.validateConfig ?? validateKnownConfig;
     host.on('exit', (exit: RunExit) => {
       if (this.running.delete(exit.runId)) {
         this.changed();
@@ -84,7 +102,7 @@ export class RunQueue extends EventEmitter {
     }
     const { manifest } = await this.store.openRun(runId);
     if (manifest.state === 'stopped' || manifest.state === 'failed' || manifest.state === 'crashed') {
-      validatePretrainConfig(manifest.config);
+      this.validateConfig(manifest.kind, manifest.config);
       await this.store.transition(runId, 'queued', `queued to resume (was ${manifest.state})`);
     } else if (manifest.state !== 'queued') {
       throw new RunStoreError('invalid-transition', `Run "${manifest.name}" is ${manifest.state}; it cannot be queued.`);
@@ -111,12 +129,31 @@ export class RunQueue extends EventEmitter {
     return queued.map((l) => l.id);
   }
 
+  /** 1 = next to start; undefined when the run is not waiting. */
+  positionOf(runId: string): number | undefined {
+    const index = this.waiting.findIndex((w) => w.runId === runId);
+    return index === -1 ? undefined : index + 1;
+  }
+
+  /** True while the run waits in the queue or the queue has started it and its process has not ended. */
+  holds(runId: string): boolean {
+    return this.running.has(runId) || this.waiting.some((w) => w.runId === runId);
+  }
+
   positions(): QueueEntry[] {
     return this.waiting.map((w, i) => ({ runId: w.runId, position: i + 1, enqueuedAt: w.enqueuedAt }));
   }
 
   runningRuns(): string[] {
     return [...this.running];
+  }
+
+  /**
+   * Starts nothing more (the app is closing). Waiting runs stay `queued` on disk, so `restore()`
+   * re-queues them next time; await `idle()` for a start already under way.
+   */
+  close(): void {
+    this.closed = true;
   }
 
   /** Resolves when nothing is waiting to be started (runs may still be running). */
@@ -143,7 +180,7 @@ export class RunQueue extends EventEmitter {
   /** Starts waiting runs while there is room; one start at a time, in order. */
   private pump(): void {
     this.pumping = this.pumping.then(async () => {
-      while (this.running.size < this.concurrency && this.waiting.length > 0) {
+      while (!this.closed && this.running.size < this.concurrency && this.waiting.length > 0) {
         const next = this.waiting.shift()!;
         this.running.add(next.runId);
         this.changed();
