@@ -53,7 +53,9 @@ export interface RunsServiceOptions {
 
 export async function createRunsService(context: WorkbenchContext, options: RunsServiceOptions = {}): Promise<RunsService> {
   const store = context.runStore;
-  const host = new ProcessTrainerHost(store, { launcher: context.launcher });
+  // The trainer finds dataset indexes under $FRA_WORKSPACE (trainer/data/training-data.ts): point it
+  // at this workspace so a folder indexed in the Datasets view is not indexed again by the run.
+  const host = new ProcessTrainerHost(store, { launcher: context.launcher, env: { ...process.env, FRA_WORKSPACE: context.workspace } });
   const recovery = await host.initialise();
   for (const run of recovery.recovered) {
     context.log('warn', `Run ${run.id} was left ${run.previousState} by an earlier session and is now marked crashed${run.resumeFrom !== undefined ? `; it can restart from checkpoint ${run.resumeFrom.name}` : ''}.`);

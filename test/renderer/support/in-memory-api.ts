@@ -8,8 +8,8 @@ export interface InMemoryApi {
   events: ApiEventHub;
 }
 
-export function createInMemoryApi(handlers: Partial<ApiHandlers>): InMemoryApi {
-  const events = createApiEventHub();
+/** Pass `events` when the services were built over a hub already (their events then reach the client). */
+export function createInMemoryApi(handlers: Partial<ApiHandlers>, events: ApiEventHub = createApiEventHub()): InMemoryApi {
   const dispatcher = createApiDispatcher(handlers as ApiHandlers);
   const client = createApiClient({
     invoke: (method, input) => dispatcher.dispatch(method, input),
