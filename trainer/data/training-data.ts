@@ -6,13 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DatasetIndex } from './indexing/index-reader.js';
 import { indexDataset } from './indexing/indexer.js';
 import type { DatasetSpec } from './loader/batch-spec.js';
 import { RANDOM_DATASET_SIZE } from './random-pairs.js';
 import { SYNTHETIC_DEFAULT_COUNT, SYNTHETIC_MAX_SIZE, SYNTHETIC_MIN_SIZE } from './synthetic/index.js';
+import { registeredIndexDir, workspaceDir } from './workspace-datasets.js';
 
 export type TrainingData =
   | { kind: 'random'; size: number }
@@ -25,9 +26,12 @@ export interface TrainingDataRequest {
   seed: number;
 }
 
-/** Where dataset indexes live: $FRA_WORKSPACE/datasets, else ~/fra-workbench/datasets. */
+/**
+ * Where the trainer keeps indexes of folders that are not registered in the app (CLI runs):
+ * <workspace>/datasets/<hash of the folder>. Registered folders use the app's index (workspace-datasets.ts).
+ */
 export function datasetCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.FRA_WORKSPACE?.trim() || join(homedir(), 'fra-workbench'), 'datasets');
+  return join(workspaceDir(env), 'datasets');
 }
 
 /** Loader threads worth running here: the trainer keeps one core; the reference's -j 16 would oversubscribe. */
@@ -55,6 +59,24 @@ export async function resolveTrainingData(request: TrainingDataRequest, onNotice
   }
 }
 
+/** Where the trainer indexes a folder that is not registered in the app. `root` must be a realpath. */
+export function trainerIndexDirFor(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(datasetCacheRoot(env), createHash('sha1').update(root).digest('hex').slice(0, 16));
+}
+
+/**
+ * The index a run on `root` (a realpath) would use without indexing: the app's index when the folder is
+ * registered in the Datasets view, else one the trainer made earlier. Null when there is none yet.
+ */
+export async function openExistingDatasetIndex(root: string, env: NodeJS.ProcessEnv = process.env): Promise<{ dir: string; index: DatasetIndex } | null> {
+  for (const dir of [await registeredIndexDir(root, env), trainerIndexDirFor(root, env)]) {
+    if (dir === undefined) continue;
+    const index = await DatasetIndex.open(dir).catch(() => null);
+    if (index !== null) return { dir, index };
+  }
+  return null;
+}
+
 async function openIndexedFolder(request: TrainingDataRequest, onNotice: (message: string) => void): Promise<TrainingData> {
   if (!request.dataRoot) throw new Error(`--dataset ${request.dataset} needs --data-root <folder>`);
   let root: string;
@@ -63,12 +85,13 @@ async function openIndexedFolder(request: TrainingDataRequest, onNotice: (messag
   } catch {
     throw new Error(`dataset folder ${request.dataRoot} does not exist or cannot be read`);
   }
-  const cacheDir = join(datasetCacheRoot(), createHash('sha1').update(root).digest('hex').slice(0, 16));
+  const existing = await openExistingDatasetIndex(root);
+  const cacheDir = existing?.dir ?? trainerIndexDirFor(root);
   let index: DatasetIndex;
-  try {
-    index = await DatasetIndex.open(cacheDir);
+  if (existing !== null) {
+    index = existing.index;
     onNotice(`using the dataset index in ${cacheDir} (re-index from the Datasets view or delete that folder after changing the dataset)`);
-  } catch {
+  } else {
     onNotice(`indexing ${root} (first use; the index is kept in ${cacheDir})`);
     let lastReport = 0;
     index = await indexDataset({

@@ -14,12 +14,9 @@
  * from the dataset size: synthetic and random have fixed sizes; an image folder's size comes from
  * its index when the trainer has one (the same cache folder the trainer would open), else null.
  */
-import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { PretrainConfig } from '../../../trainer/contract/run-config.js';
-import { DatasetIndex } from '../../../trainer/data/indexing/index-reader.js';
+import { openExistingDatasetIndex } from '../../../trainer/data/training-data.js';
 import { readMetrics } from '../../../trainer/run/metrics-log.js';
 import type { RunEstimate } from '../../contract/runs-api.js';
 import type { EngineBackend } from './engine-probe.js';
@@ -161,21 +158,14 @@ async function datasetImages(config: PretrainConfig, context: EstimateContext): 
       } catch {
         return null;
       }
-      try {
-        const index = await DatasetIndex.open(join(trainerDatasetCacheRoot(context.env ?? process.env), createHash('sha1').update(root).digest('hex').slice(0, 16)));
-        const { statistics, layout } = index.summary;
-        // Pre-training reads the train split where the layout has one (trainer/data/training-data.ts).
-        return layout.splits.includes('train') ? (statistics.splits['train']?.usable ?? 0) : statistics.overall.usable;
-      } catch {
-        return null;
-      }
+      // The index the run itself would use (the Datasets view's, or the trainer's own from an earlier run).
+      const existing = await openExistingDatasetIndex(root, context.env ?? process.env);
+      if (existing === null) return null;
+      const { statistics, layout } = existing.index.summary;
+      // Pre-training reads the train split where the layout has one (trainer/data/training-data.ts).
+      return layout.splits.includes('train') ? (statistics.splits['train']?.usable ?? 0) : statistics.overall.usable;
     }
   }
-}
-
-/** trainer/data/training-data.ts datasetCacheRoot: where the trainer keeps (and looks for) folder indexes. */
-function trainerDatasetCacheRoot(env: NodeJS.ProcessEnv): string {
-  return join(env['FRA_WORKSPACE']?.trim() || join(homedir(), 'fra-workbench'), 'datasets');
 }
 
 interface Measured {
