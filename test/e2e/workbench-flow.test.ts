@@ -54,6 +54,12 @@ after(async () => {
   if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
 });
 
+/** With FRA_SCREENSHOTS_DIR set, the flow also saves the README's screenshots there. */
+const screenshotsDir = process.env['FRA_SCREENSHOTS_DIR'];
+async function screenshot(name: string): Promise<void> {
+  if (screenshotsDir !== undefined) await page.screenshot({ path: path.join(screenshotsDir, `${name}.png`) });
+}
+
 async function go(hash: string): Promise<void> {
   await page.evaluate((h) => {
     (globalThis as unknown as { location: { hash: string } }).location.hash = h;
@@ -121,6 +127,7 @@ describe('a first session in the workbench (browser, real server, real trainer)'
     const firstSeed = await views.first().getAttribute('data-seed');
     await page.getByTestId('augment-redraw').click();
     await waitForAttribute('[data-testid="augment-view"]', 'data-seed', { op: 'changed-from', value: firstSeed });
+    await screenshot('datasets');
   });
 
   it('runs: an invalid value blocks Start with a message; the quick demo trains live, pauses, resumes, stops and resumes from its checkpoint', SLOW, async () => {
@@ -144,6 +151,7 @@ describe('a first session in the workbench (browser, real server, real trainer)'
     await setField('projDim', '32');
     await setField('workers', '1');
     await page.getByTestId('newrun-name').fill('e2e quick demo');
+    await screenshot('new-run');
     await page.locator('[data-testid="newrun-start"]:enabled').click();
 
     const detail = page.getByTestId('run-detail');
@@ -166,6 +174,7 @@ describe('a first session in the workbench (browser, real server, real trainer)'
     const total = Number(await page.getByTestId('run-progress').getAttribute('data-total'));
     assert.ok(total >= 2, `the run has several steps (${total})`);
     await waitForAttribute('[data-testid="chart-loss/total"]', 'data-points', { op: 'equals', value: total });
+    await screenshot('run');
     assert.equal(await detail.getAttribute('data-state'), 'finished');
   });
 
@@ -173,6 +182,7 @@ describe('a first session in the workbench (browser, real server, real trainer)'
     await go('#checkpoints');
     const rows = page.getByTestId('checkpoint-row');
     await rows.first().waitFor();
+    await screenshot('checkpoints');
     assert.ok((await page.getByTestId('checkpoint-marker').count()) >= 1, 'markers (last / top-k) are shown');
 
     const count = await rows.count();
@@ -196,6 +206,7 @@ describe('a first session in the workbench (browser, real server, real trainer)'
     assert.equal(await panelA.getAttribute('data-regions'), '8', 'the quick demo learns N = 8 regions');
     assert.equal(await panelB.getAttribute('data-regions'), '8');
     await page.getByTestId('compare-score').first().waitFor();
+    await screenshot('compare');
   });
 
   it('left no errors in the page console (including CSP violations)', () => {
