@@ -1,19 +1,21 @@
 /**
- * fra-export — a pre-training checkpoint's backbone (encoder + global average pool → `features`)
- * as an ONNX or TensorFlow.js model with its preprocessing and a model card.
+ * fra-export — a checkpoint as an ONNX or TensorFlow.js model with its preprocessing and a model
+ * card: a pre-training checkpoint's backbone (encoder + global average pool → `features`), or a
+ * fine-tuning checkpoint's classifier (backbone + fc → `logits`, class names in the card).
  *
  *   tsx trainer/cli/fra-export.ts <checkpoint.safetensors> --format onnx|tfjs --out DIR
  *       [--layout nchw|nhwc] [--network online|target] [--no-embed-preprocessing] [--uint8]
  *
  * Writes DIR/model.onnx (or model.json + group1-shard1of1.bin), DIR/preprocessing.json and
- * DIR/MODEL_CARD.md. Exit codes: 0 written, 1 the checkpoint could not be exported, 2 bad arguments.
+ * DIR/MODEL_CARD.md. --network applies to pre-training checkpoints only. Exit codes: 0 written, 1 the checkpoint could not be exported, 2 bad arguments.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { basename, dirname } from 'node:path';
 import { activateCpuBackend } from '../engine/local-backends.js';
-import { createResNetEncoder, isResNetEncoderName } from '../models/resnet.js';
+import { createResNetEncoder } from '../models/resnet.js';
 import { SeedSequence } from '../nn/seed.js';
 import { CheckpointError, loadCheckpoint } from '../run/checkpoint.js';
+import { selectExportNetwork } from '../io/export/checkpoint-network.js';
 import { exportModel } from '../io/export/export-model.js';
 import { vggface2Preprocessing } from '../io/export/model-graph.js';
 
@@ -61,6 +63,13 @@ function parseArgs(argv: string[]): Args | string {
   return { checkpoint: positional[0]!, format, out, layout, network, embed, uint8 };
 }
 
+/** The run a checkpoint belongs to: `<run>/checkpoints/<name>.safetensors` in a run folder, else its folder. */
+function runNameOf(checkpoint: string): string | undefined {
+  const folder = dirname(checkpoint);
+  const name = basename(folder) === 'checkpoints' ? basename(dirname(folder)) : basename(folder);
+  return name || undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE + '\n');
@@ -75,18 +84,23 @@ async function main(argv: string[]): Promise<number> {
   try {
     const { meta, tensors } = await loadCheckpoint(args.checkpoint);
     try {
-      const backbone = String(meta.config['backbone']);
-      if (!isResNetEncoderName(backbone)) throw new CheckpointError(`${args.checkpoint}: unknown backbone ${JSON.stringify(backbone)} in its configuration`);
-      const prefix = `${args.network}_net.backbone.`;
-      const selected = new Map<string, tf.Tensor>();
-      for (const [name, t] of tensors) if (name.startsWith(prefix)) selected.set(name.slice(prefix.length), t);
-      if (selected.size === 0) throw new CheckpointError(`${args.checkpoint} has no tensors under "${prefix}"`);
+      if (meta.kind === 'fra-finetune' && args.network !== 'online') throw new CheckpointError(`${args.checkpoint} is a fine-tuning checkpoint: it has one network, --network does not apply`);
+      let selected;
+      try {
+        selected = selectExportNetwork(meta, tensors, args.network);
+      } catch (error) {
+        throw new CheckpointError(`${args.checkpoint}: ${(error as Error).message}`);
+      }
+      const { backbone } = selected;
       const encoder = createResNetEncoder(backbone, new SeedSequence(0));
       try {
-        encoder.loadState(selected, { strict: true });
+        try {
+          encoder.loadState(selected.encoderState, { strict: true });
+        } catch (error) {
+          throw new CheckpointError(`${args.checkpoint}: the backbone tensors are not a ${backbone}: ${(error as Error).message}`);
+        }
         encoder.setTraining(false);
         const imageSize = typeof meta.config['imageSize'] === 'number' ? meta.config['imageSize'] : 224;
-        const dataset = typeof meta.config['dataset'] === 'string' ? meta.config['dataset'] : undefined;
         const result = await exportModel(encoder, {
           format: args.format,
           outDir: args.out,
@@ -94,17 +108,18 @@ async function main(argv: string[]): Promise<number> {
           ...(args.layout ? { layout: args.layout } : {}),
           embedPreprocessing: args.embed,
           ...(args.uint8 ? { inputType: 'uint8' as const } : {}),
+          ...(selected.classifier ? { classifier: selected.classifier } : {}),
           source: {
-            run: basename(dirname(args.checkpoint)) || undefined,
+            run: runNameOf(args.checkpoint),
             checkpoint: args.checkpoint,
             checkpointSha256: meta.tensorsSha256,
             backboneName: backbone,
-            network: `${args.network} network backbone (${prefix}*) of a FRA pre-training checkpoint`,
+            network: selected.description,
             epoch: meta.position.epoch,
             globalStep: meta.position.globalStep,
           },
           config: meta.config,
-          ...(dataset ? { dataset: `Pre-trained self-supervised on \`${dataset}\` (identity labels unused).` } : {}),
+          ...(selected.dataset ? { dataset: selected.dataset } : {}),
           metrics: meta.metrics,
         });
         process.stdout.write(`wrote ${result.files.map((f) => `${args.out}/${f}`).join(', ')} (${backbone}, output ${result.graph.output} [${result.graph.outFeatures}])\n`);

@@ -63,7 +63,7 @@ interface FlagRule {
 }
 
 /** Dash/underscore-insensitive key for long flags: `--mask_type` → `--mask-type`. */
-function normaliseLong(flag: string): string {
+export function normaliseLong(flag: string): string {
   return `--${flag.replace(/^--/, '').replace(/_/g, '-')}`;
 }
 
@@ -82,11 +82,11 @@ function refuse(state: ParseState, flag: string, value: unknown, reason: string)
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A number when the text is one; otherwise the raw text, so validation can quote it back. */
-function numberOrRaw(text: string): number | string {
+export function numberOrRaw(text: string): number | string {
   return DECIMAL.test(text.trim()) ? Number(text) : text;
 }
 
-function parseInteger(text: string): number | null {
+export function parseInteger(text: string): number | null {
   const n = numberOrRaw(text);
   return typeof n === 'number' && Number.isInteger(n) ? n : null;
 }
@@ -297,7 +297,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The closest candidate when it is plausibly a typo of `given`. */
-function suggest(given: string, candidates: Iterable<string>): string | null {
+export function suggest(given: string, candidates: Iterable<string>): string | null {
   // One or two letters carry too little to guess from (-x is not a typo of -b).
   if (given.replace(/^-+/, '').length < 3) return null;
   let best: string | null = null;
@@ -316,17 +316,17 @@ function suggest(given: string, candidates: Iterable<string>): string | null {
 const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** argparse treats "-1" as a value, not an option, when no option looks like a number. */
-function isOptionToken(token: string): boolean {
+export function isOptionToken(token: string): boolean {
   return token.startsWith('-') && token !== '-' && !NEGATIVE_NUMBER.test(token);
 }
 
 /** `"attn"` → `attn`, for argv split naively from a shell line. */
-function unquote(value: string): string {
+export function unquote(value: string): string {
   const m = /^(["'])(.*)\1$/s.exec(value);
   return m ? (m[2] ?? '') : value;
 }
 
-function parseBooleanText(text: string): boolean | null {
+export function parseBooleanText(text: string): boolean | null {
   const t = text.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(t)) return true;
   if (['false', '0', 'no', 'off'].includes(t)) return false;

@@ -34,7 +34,7 @@ export interface NumericRange {
 /** What kind of input control / value a field takes. */
 export type FieldKind = 'number' | 'integer' | 'choice' | 'boolean' | 'text' | 'integerList' | 'fixed';
 
-interface FieldDocs {
+export interface FieldDocs {
   label: string;
   /** One or two sentences a researcher understands. */
   help: string;
@@ -56,7 +56,7 @@ interface FieldDocs {
   choiceLabels?: Readonly<Record<string, string>>;
 }
 
-type ValueSpec =
+export type ValueSpec =
   | { kind: 'number' | 'integer'; range: NumericRange }
   | { kind: 'choice'; choices: readonly string[] }
   | { kind: 'boolean' }
@@ -64,7 +64,7 @@ type ValueSpec =
   | { kind: 'integerList'; range: NumericRange }
   | { kind: 'fixed'; value: string | number; reason: string };
 
-interface FieldSpec<S extends z.ZodType> {
+export interface FieldSpec<S extends z.ZodType> {
   schema: S;
   value: ValueSpec;
   /** undefined: optional field with no value unless set. */
@@ -74,6 +74,7 @@ interface FieldSpec<S extends z.ZodType> {
 
 // ---------------------------------------------------------------------------
 // Field builders: one range object feeds the schema, the form and the errors
+// (exported for the other run kinds' contracts, e.g. finetune-config.ts)
 // ---------------------------------------------------------------------------
 
 function numericSchema(integer: boolean, r: NumericRange): z.ZodNumber {
@@ -84,36 +85,36 @@ function numericSchema(integer: boolean, r: NumericRange): z.ZodNumber {
   return s;
 }
 
-function numberField(range: NumericRange, def: number, docs: FieldDocs) {
+export function numberField(range: NumericRange, def: number, docs: FieldDocs) {
   return { schema: numericSchema(false, range).default(def), value: { kind: 'number', range }, default: def, docs } satisfies FieldSpec<z.ZodType>;
 }
 
-function integerField(range: NumericRange, def: number, docs: FieldDocs) {
+export function integerField(range: NumericRange, def: number, docs: FieldDocs) {
   return { schema: numericSchema(true, range).default(def), value: { kind: 'integer', range }, default: def, docs } satisfies FieldSpec<z.ZodType>;
 }
 
-function optionalIntegerField(range: NumericRange, docs: FieldDocs) {
+export function optionalIntegerField(range: NumericRange, docs: FieldDocs) {
   return { schema: numericSchema(true, range).optional(), value: { kind: 'integer', range }, default: undefined, docs } satisfies FieldSpec<z.ZodType>;
 }
 
-function choiceField<const T extends readonly [string, ...string[]]>(choices: T, def: T[number], docs: FieldDocs) {
+export function choiceField<const T extends readonly [string, ...string[]]>(choices: T, def: T[number], docs: FieldDocs) {
   return { schema: z.enum(choices).default(def), value: { kind: 'choice', choices }, default: def, docs } satisfies FieldSpec<z.ZodType>;
 }
 
-function booleanField(def: boolean, docs: FieldDocs) {
+export function booleanField(def: boolean, docs: FieldDocs) {
   return { schema: z.boolean().default(def), value: { kind: 'boolean' }, default: def, docs } satisfies FieldSpec<z.ZodType>;
 }
 
-function textField(def: string, allowEmpty: boolean, docs: FieldDocs) {
+export function textField(def: string, allowEmpty: boolean, docs: FieldDocs) {
   const base = allowEmpty ? z.string() : z.string().min(1);
   return { schema: base.default(def), value: { kind: 'text', allowEmpty }, default: def, docs } satisfies FieldSpec<z.ZodType>;
 }
 
-function optionalTextField(docs: FieldDocs) {
+export function optionalTextField(docs: FieldDocs) {
   return { schema: z.string().min(1).optional(), value: { kind: 'text', allowEmpty: false }, default: undefined, docs } satisfies FieldSpec<z.ZodType>;
 }
 
-function integerListField(range: NumericRange, def: number[], docs: FieldDocs) {
+export function integerListField(range: NumericRange, def: number[], docs: FieldDocs) {
   return {
     schema: z.array(numericSchema(true, range)).default(() => [...def]),
     value: { kind: 'integerList', range },
@@ -123,7 +124,7 @@ function integerListField(range: NumericRange, def: number[], docs: FieldDocs) {
 }
 
 /** A field the trainer supports at exactly one value; `reason` says why others are refused. */
-function fixedField<const V extends string | number>(value: V, reason: string, docs: FieldDocs) {
+export function fixedField<const V extends string | number>(value: V, reason: string, docs: FieldDocs) {
   return { schema: z.literal(value).default(value), value: { kind: 'fixed', value, reason }, default: value, docs } satisfies FieldSpec<z.ZodType>;
 }
 
@@ -494,21 +495,25 @@ function crossFieldProblems(c: Partial<PretrainConfig>): { field: PretrainFieldK
 // ---------------------------------------------------------------------------
 
 /** One thing wrong with a configuration, reported against the flag a user would type. */
-export interface ConfigProblem {
+export interface ConfigProblem<K extends string = PretrainFieldKey> {
   flag: string;
   /** The config key, or null for problems not tied to one field (unknown flag, bad syntax). */
-  field: PretrainFieldKey | null;
+  field: K | null;
   /** Text after "<flag>: ", e.g. "got -1; must be > 0 and ≤ 100". */
   message: string;
 }
 
-/** Thrown for any invalid configuration; the message has one line per problem. */
-export class ConfigValidationError extends Error {
-  readonly problems: readonly ConfigProblem[];
+/**
+ * Thrown for any invalid configuration; the message has one line per problem. Every run kind
+ * throws this one class (K: its field keys; `subject` names the kind in the message), so hosts
+ * report all of them alike.
+ */
+export class ConfigValidationError<K extends string = PretrainFieldKey> extends Error {
+  readonly problems: readonly ConfigProblem<K>[];
 
-  constructor(problems: readonly ConfigProblem[]) {
+  constructor(problems: readonly ConfigProblem<K>[], subject = 'pre-training') {
     const lines = problems.map((p) => `${p.flag}: ${p.message}`);
-    super(`Invalid pre-training configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    super(`Invalid ${subject} configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
     this.name = 'ConfigValidationError';
     this.problems = problems;
   }
@@ -541,7 +546,7 @@ function describeRange(integer: boolean, r: NumericRange): string {
 }
 
 /** What a field accepts, as a phrase usable after "must be" / on a form. */
-function describeAllowed(value: ValueSpec): string {
+export function describeAllowed(value: ValueSpec): string {
   switch (value.kind) {
     case 'number':
     case 'integer':

@@ -8,7 +8,7 @@
  *
  * Conversation:
  *   trainer → hello { pid }                        as soon as the process listens
- *   host    → start { runDir, config, resumeFrom? }
+ *   host    → start { runDir, kind?, config, resumeFrom? }
  *   trainer → engine { report } → state running → progress / metrics / checkpoint / log …
  *   host    → pause | resume | stop | ping        at any time
  *   trainer → state paused / running / stopping, pong
@@ -31,7 +31,9 @@ export const startMessageSchema = z.strictObject({
   type: z.literal('start'),
   /** Absolute path of the run directory (docs/run-format.md); the trainer writes metrics and checkpoints there. */
   runDir: z.string().min(1),
-  /** The run configuration as stored in run.json; validated again by the trainer (validatePretrainConfig). */
+  /** The run's kind (run.json `kind`): which loop to run. Absent means 'pretrain' (hosts from before fine-tuning). */
+  kind: z.enum(['pretrain', 'finetune']).optional(),
+  /** The run configuration as stored in run.json; validated again by the trainer (validatePretrainConfig / validateFinetuneConfig). */
   config: z.json(),
   /** Absolute path of the checkpoint (.safetensors) to resume from, already verified by the host. */
   resumeFrom: z.string().min(1).optional(),

@@ -2,13 +2,15 @@
  * Entry point of the trainer process (Electron utilityProcess or child_process.fork).
  *
  * Says hello, waits for `start`, validates the configuration, initialises the engine and runs
- * pre-training inside the run directory, streaming state, progress, metrics, checkpoints and logs
- * to the host (trainer-protocol.ts). Handles pause/resume/stop between steps. Exits 0 after
+ * the run's kind — pre-training (trainer/fra) or fine-tuning / linear probe (trainer/finetune) —
+ * inside the run directory, streaming state, progress, metrics, checkpoints and logs to the host
+ * (trainer-protocol.ts). Handles pause/resume/stop between steps. Exits 0 after
  * `done`; any error sends `error` and exits 1. Signals and out-of-memory deaths are classified by
  * the host (the process cannot report its own kill -9).
  *
  * Plain Node + tfjs: no electron import.
  */
+import { validateFinetuneConfig } from '../contract/finetune-config.js';
 import { ConfigValidationError, validatePretrainConfig, type PretrainConfig } from '../contract/run-config.js';
 import {
   TRAINER_PROTOCOL_VERSION,
@@ -19,8 +21,10 @@ import {
   type TrainerMessageBody,
 } from '../contract/trainer-protocol.js';
 import { formatEngineReport, initEngine } from '../engine/index.js';
-import { runPretraining, type PretrainControl, type StepRecord } from '../fra/pretrain-run.js';
-import { CheckpointError } from '../run/checkpoint.js';
+import { runPretraining, type PretrainControl } from '../fra/pretrain-run.js';
+import { runFinetuning } from '../finetune/finetune-run.js';
+import { FrozenBackboneChangedError } from '../finetune/backbone-fingerprint.js';
+import { CheckpointError, type CheckpointMeta } from '../run/checkpoint.js';
 import { RunStorageError } from '../run/disk-errors.js';
 import { createTransport, type TrainerTransport } from './transport.js';
 
@@ -109,20 +113,42 @@ process.on('unhandledRejection', (error) => fail(error));
 void send({ type: 'hello', pid: process.pid, node: process.version });
 
 async function train(start: StartMessage): Promise<number> {
+  return (start.kind ?? 'pretrain') === 'finetune' ? trainFinetune(start) : trainPretrain(start);
+}
+
+/** Engine up, reported to the host and the log; then the run is running. */
+async function startEngine(backend: string, start: StartMessage): Promise<string> {
+  const engine = await initEngine({ backend });
+  await send({ type: 'engine', report: JSON.parse(JSON.stringify(engine)) as Record<string, never> });
+  log('info', formatEngineReport(engine));
+  for (const warning of engine.warnings) log('warning', warning);
+  await send({ type: 'state', state: 'running', ...(start.resumeFrom !== undefined ? { reason: `resuming from ${start.resumeFrom}` } : {}) });
+  return engine.active;
+}
+
+function sendCheckpoint(path: string, meta: CheckpointMeta, registration?: { name: string; kept: boolean; markers: string[]; deleted: string[] }): void {
+  void send({
+    type: 'checkpoint',
+    name: registration?.name ?? path.replace(/^.*[\\/]/, '').replace(/\.safetensors$/, ''),
+    step: meta.position.globalStep,
+    epoch: meta.position.epoch,
+    path,
+    kept: registration?.kept ?? true,
+    markers: registration?.markers ?? [],
+    deleted: registration?.deleted ?? [],
+  });
+}
+
+async function trainPretrain(start: StartMessage): Promise<number> {
   const config: PretrainConfig = validatePretrainConfig({
     ...(start.config as Record<string, unknown>),
     saveDir: start.runDir,
     ...(start.resumeFrom !== undefined ? { resume: start.resumeFrom } : {}),
   });
-  const engine = await initEngine({ backend: config.backend });
-  await send({ type: 'engine', report: JSON.parse(JSON.stringify(engine)) as Record<string, never> });
-  log('info', formatEngineReport(engine));
-  for (const warning of engine.warnings) log('warning', warning);
-  await send({ type: 'state', state: 'running', ...(start.resumeFrom !== undefined ? { reason: `resuming from ${start.resumeFrom}` } : {}) });
-
+  const backend = await startEngine(config.backend, start);
   const rate = new StepRate();
   const result = await runPretraining(config, {
-    backend: engine.active,
+    backend,
     signal: controller.signal,
     control,
     runDir: start.runDir,
@@ -132,17 +158,42 @@ async function train(start: StartMessage): Promise<number> {
         void send({ type: 'metrics', record: record as unknown as { step: number } });
         void send({ type: 'progress', progress: progressOf(record, config, rate) });
       },
-      onCheckpoint(path, meta, registration) {
-        void send({
-          type: 'checkpoint',
-          name: registration?.name ?? path.replace(/^.*[\\/]/, '').replace(/\.safetensors$/, ''),
-          step: meta.position.globalStep,
-          epoch: meta.position.epoch,
-          path,
-          kept: registration?.kept ?? true,
-          markers: registration?.markers ?? [],
-          deleted: registration?.deleted ?? [],
-        });
+      onCheckpoint: sendCheckpoint,
+      onNotice(message) {
+        log('info', message);
+      },
+    },
+  });
+  await send({ type: 'done', reason: result.reason, steps: result.steps, ...(result.lastCheckpoint !== undefined ? { lastCheckpoint: result.lastCheckpoint } : {}) });
+  return 0;
+}
+
+async function trainFinetune(start: StartMessage): Promise<number> {
+  const config = validateFinetuneConfig({
+    ...(start.config as Record<string, unknown>),
+    saveDir: start.runDir,
+    ...(start.resumeFrom !== undefined ? { resume: start.resumeFrom } : {}),
+  });
+  const backend = await startEngine(config.backend, start);
+  const rate = new StepRate();
+  const result = await runFinetuning(config, {
+    runDir: start.runDir,
+    backend,
+    signal: controller.signal,
+    control,
+    ...(start.metricsSyncIntervalMs !== undefined ? { metricsSyncIntervalMs: start.metricsSyncIntervalMs } : {}),
+    events: {
+      onStep(record) {
+        void send({ type: 'metrics', record: record as unknown as { step: number } });
+        void send({ type: 'progress', progress: progressOf(record, config, rate) });
+      },
+      onCheckpoint: sendCheckpoint,
+      onEvaluation(report, isBest) {
+        log(
+          'info',
+          `evaluation after epoch ${report.epoch} (step ${report.step}): top-1 ${(100 * report.top1).toFixed(2)}%, top-${report.topK} ${(100 * report.top5).toFixed(2)}%, ` +
+            `mean class accuracy ${(100 * report.meanClassAccuracy).toFixed(2)}%${isBest ? ' (best so far; evaluation/best.json)' : ''}`,
+        );
       },
       onNotice(message) {
         log('info', message);
@@ -164,7 +215,16 @@ class StepRate {
   }
 }
 
-function progressOf(record: StepRecord, config: PretrainConfig, rate: StepRate) {
+/** What progress needs from a metrics record, whatever the run kind. */
+interface ProgressRecord {
+  step: number;
+  epoch: number;
+  iteration: number;
+  iterationsPerEpoch: number;
+  secondsPerStep: number;
+}
+
+function progressOf(record: ProgressRecord, config: { epochs: number; maxSteps?: number | undefined }, rate: StepRate) {
   const planned = record.iterationsPerEpoch * config.epochs;
   // --max-steps counts steps of this process; the run's step count continues across resumes.
   const totalSteps = config.maxSteps !== undefined ? Math.min(planned, stepsAtStart(record) + config.maxSteps) : planned;
@@ -182,7 +242,7 @@ function progressOf(record: StepRecord, config: PretrainConfig, rate: StepRate) 
 }
 
 let startStep: number | undefined;
-function stepsAtStart(record: StepRecord): number {
+function stepsAtStart(record: ProgressRecord): number {
   startStep ??= record.step - 1;
   return startStep;
 }
@@ -198,6 +258,7 @@ function describeError(error: unknown): TrainerMessageBody {
   }
   if (error instanceof RunStorageError) return { type: 'error', code: 'storage', message: error.summary, ...(error.hint !== undefined ? { hint: error.hint } : {}) };
   if (error instanceof CheckpointError) return { type: 'error', code: 'checkpoint', message: error.message };
+  if (error instanceof FrozenBackboneChangedError) return { type: 'error', code: 'training', message: error.message, hint: 'Report this with the run folder; resume to retry from the last checkpoint.' };
   const message = error instanceof Error ? error.message : String(error);
   return { type: 'error', code: 'training', message };
 }

@@ -33,8 +33,11 @@ export interface CheckpointPosition {
 
 export interface CheckpointMeta {
   format: typeof CHECKPOINT_FORMAT;
-  kind: 'fra-pretrain';
+  /** FRA pre-training (trainer/fra) or a fine-tuned classifier (trainer/finetune: torchvision keys, `fc` head). */
+  kind: 'fra-pretrain' | 'fra-finetune';
   position: CheckpointPosition;
+  /** Fine-tuning: the classifier's class names, in output order. */
+  classNames?: string[];
   /** The validated run configuration (plain JSON). */
   config: Record<string, unknown>;
   /** RNG state, so dropout and data order continue exactly. */

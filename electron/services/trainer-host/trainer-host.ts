@@ -249,6 +249,7 @@ export class ProcessTrainerHost extends EventEmitter implements TrainerHost {
         this.send(session, {
           type: 'start',
           runDir: opened.dir,
+          kind: manifest.kind,
           config: manifest.config,
           ...(resumeFrom !== undefined ? { resumeFrom: resumeFrom.path } : {}),
           ...(this.options.metricsSyncIntervalMs !== undefined ? { metricsSyncIntervalMs: this.options.metricsSyncIntervalMs } : {}),
