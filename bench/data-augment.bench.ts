@@ -2,11 +2,14 @@
  * Data-augmentation benchmark (issue 4, benchmark part b/c): decode + FRA two-view augmentation
  * (fra-spec §3) images/s on ONE core at 112 and 224 px, side by side with the reference pipeline in
  * torchvision + PIL (bench/torchvision_two_view_anchor.py, Debian's python3-torchvision, one
- * thread) on the same machine and the same JPEGs, and their ratio. One image = decode + both views.
+ * thread) on the same machine and the same JPEGs, and their ratio. One image = decode + both views,
+ * exactly as the loader does it (`decodeImageFile`, then `fraTwoViews` into batch buffers).
  *
- * Also checks parity: samples rendered here are replayed with torchvision's functional ops from
- * the same drawn parameters and compared byte for byte (8-bit views and float32 tensors), plus
- * sharp's JPEG decode against PIL's.
+ * Then a per-stage breakdown of the same work on both sides (decode, crop + resize + flip, colour
+ * jitter, grayscale, blur, solarize + normalisation), timed in a separate pass so the headline
+ * rates carry no timer overhead, and a parity check (bench/data-augment-parity.ts): views rendered
+ * here are replayed with torchvision's functional ops from the same drawn parameters and compared
+ * byte for byte.
  *
  * Inputs: 200 face-crop-sized JPEGs (220–280 × 240–310 px: smooth shapes, gradients and noise),
  * generated once into bench/.cache/augment-jpegs/.
@@ -24,24 +27,29 @@
  *   --sizes a,b          output sizes (default 112,224)
  *   --min-seconds S      seconds per measurement
  *   --skip-torch         do not run the torchvision anchor (no ratio, no parity)
+ *   --no-stages          skip the per-stage breakdown
  *   --no-parity          skip the parity check
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { RgbImage } from '../trainer/data/image-source.js';
-import { describeFinetuneTrain, finetuneTestTransform, finetuneTrainTransform, renderFinetuneTrain } from '../trainer/data/augment/finetune.js';
-import { toNormalizedTensor } from '../trainer/data/augment/ops/normalize.js';
 import { createRng } from '../trainer/data/augment/random.js';
-import { describeTwoViews, fraTwoViews, renderView } from '../trainer/data/augment/two-view.js';
+import { describeTwoViews, fraTwoViews, viewRendererKind } from '../trainer/data/augment/two-view.js';
+import { loadAugmentKernels } from '../trainer/data/augment/wasm/kernel-module.js';
+import { type AugmentStage, KernelViewRenderer } from '../trainer/data/augment/wasm/kernel-view-renderer.js';
+import { decodeImageFile } from '../trainer/data/decode/decode-image.js';
+import { DEFAULT_MAX_PIXELS } from '../trainer/data/indexing/indexer.js';
+import { checkParity } from './data-augment-parity.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const skipTorch = args.includes('--skip-torch');
 const parity = !args.includes('--no-parity') && !skipTorch;
+const stages = !args.includes('--no-stages');
 
 function option(name: string): string | undefined {
   const i = args.indexOf(name);
@@ -126,11 +134,9 @@ function syntheticPhoto(i: number): RgbImage {
   return { width, height, data };
 }
 
-async function decode(path: string): Promise<RgbImage> {
-  const bytes = readFileSync(path);
-  const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`${path}: decoded to ${info.channels} channels`);
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+/** The loader's decode (trainer/data/indexed-source.ts). */
+function decode(path: string): Promise<RgbImage> {
+  return decodeImageFile(path, DEFAULT_MAX_PIXELS);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,8 +148,6 @@ interface Throughput {
   /** Images per wall-clock second. */
   imagesPerSecond: number;
   images: number;
-  decodeMsPerImage: number;
-  augmentMsPerImage: number;
 }
 
 function cpuSeconds(): number {
@@ -152,34 +156,23 @@ function cpuSeconds(): number {
 }
 
 async function measureOurs(paths: string[], size: number): Promise<Throughput> {
-  for (let i = 0; i < 10; i++) fraTwoViews(await decode(paths[i] as string), { size, seed: 1, epoch: 0, index: i });
+  // Like the loader: both views written straight into (here: one-sample) batch buffers.
+  const view1 = new Float32Array(size * size * 3);
+  const view2 = new Float32Array(size * size * 3);
+  for (let i = 0; i < 10; i++) fraTwoViews(await decode(paths[i] as string), { size, seed: 1, epoch: 0, index: i }, { view1, view2, offset: 0 });
   let count = 0;
-  let decodeNs = 0n;
-  let augmentNs = 0n;
   const start = process.hrtime.bigint();
   const cpuStart = cpuSeconds();
   let elapsed = 0;
   for (let epoch = 0; elapsed < minSeconds; epoch++) {
     for (let i = 0; i < paths.length; i++) {
-      const t0 = process.hrtime.bigint();
       const image = await decode(paths[i] as string);
-      const t1 = process.hrtime.bigint();
-      const views = fraTwoViews(image, { size, seed: 1, epoch, index: i });
-      const t2 = process.hrtime.bigint();
-      if (views.view1.length !== size * size * 3) throw new Error('bad view size');
-      decodeNs += t1 - t0;
-      augmentNs += t2 - t1;
+      fraTwoViews(image, { size, seed: 1, epoch, index: i }, { view1, view2, offset: 0 });
       count++;
     }
     elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   }
-  return {
-    imagesPerCpuSecond: count / (cpuSeconds() - cpuStart),
-    imagesPerSecond: count / elapsed,
-    images: count,
-    decodeMsPerImage: Number(decodeNs) / 1e6 / count,
-    augmentMsPerImage: Number(augmentNs) / 1e6 / count,
-  };
+  return { imagesPerCpuSecond: count / (cpuSeconds() - cpuStart), imagesPerSecond: count / elapsed, images: count };
 }
 
 interface AnchorThroughput {
@@ -209,94 +202,89 @@ function measureTorch(size: number): AnchorThroughput | string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parity with torchvision's functional ops, from the same drawn parameters
+// Per-stage breakdown (ms of CPU time per image, both views)
 
-interface ParityCase {
-  kind: 'view' | 'finetune' | 'decode';
-  label: string;
-  expectU8?: Uint8Array;
-  expectF32?: Float32Array;
-  json: Record<string, unknown>;
+const STAGES = ['decode', 'resize', 'jitter', 'grayscale', 'blur', 'output'] as const;
+type Stage = (typeof STAGES)[number];
+type StageTimes = Record<Stage, number>;
+const STAGE_LABELS: Record<Stage, string> = {
+  decode: 'decode (JPEG → RGB)',
+  resize: 'crop + resize + flip',
+  jitter: 'colour jitter',
+  grayscale: 'grayscale',
+  blur: 'Gaussian blur',
+  output: 'solarize + normalise',
+};
+
+/** Our stages, through the same kernels `fraTwoViews` uses, with a CPU-time mark after each. */
+async function measureOurStages(paths: string[], size: number, passes: number): Promise<StageTimes | string> {
+  const kernels = loadAugmentKernels();
+  if (kernels === null) return 'n/a: no WebAssembly SIMD in this runtime (the reference renderer runs)';
+  const renderer = new KernelViewRenderer(kernels);
+  const totals: StageTimes = { decode: 0, resize: 0, jitter: 0, grayscale: 0, blur: 0, output: 0 };
+  const cpuMs = (): number => cpuSeconds() * 1000;
+  let last = 0;
+  const mark = (stage: Stage): void => {
+    const now = cpuMs();
+    totals[stage] += now - last;
+    last = now;
+  };
+  const clock = { mark: (stage: AugmentStage) => mark(stage) };
+  const out = new Float32Array(size * size * 3);
+  let count = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    for (let i = 0; i < paths.length; i++) {
+      last = cpuMs();
+      const image = await decode(paths[i] as string);
+      mark('decode');
+      const params = describeTwoViews(image, { size, seed: 1, epoch: pass, index: i });
+      const source = renderer.load(image);
+      for (const view of [params.view1, params.view2]) {
+        renderer.writeNormalized(renderer.render(source, view, size, clock), out, 0);
+        mark('output');
+      }
+      count++;
+    }
+  }
+  for (const s of STAGES) totals[s] /= count;
+  return totals;
 }
 
-async function checkParity(paths: string[]): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'fra-augment-parity-'));
-  try {
-    const cases: ParityCase[] = [];
-    const images: RgbImage[] = [];
-    const imageCount = Math.min(16, paths.length);
-    for (let k = 0; k < imageCount; k++) {
-      const image = await decode(paths[k] as string);
-      images.push(image);
-      writeFileSync(join(dir, `${k}.rgb`), image.data);
-      cases.push({ kind: 'decode', label: `decode ${k}`, expectU8: image.data, json: { kind: 'decode', jpeg: paths[k] } });
-    }
-    for (let n = 0; n < paritySamples; n++) {
-      const k = n % imageCount;
-      const image = images[k] as RgbImage;
-      const size = n % 2 === 0 ? 224 : 112;
-      const raw = { raw: join(dir, `${k}.rgb`), width: image.width, height: image.height, size };
-      const params = describeTwoViews(image, { size, seed: 11, epoch: 3, index: n });
-      for (const [name, p] of [['view1', params.view1], ['view2', params.view2]] as const) {
-        const rgb = renderView(image, p, size);
-        cases.push({ kind: 'view', label: `sample ${n} ${name}`, expectU8: rgb.data, expectF32: toNormalizedTensor(rgb), json: { kind: 'view', ...raw, params: p } });
-      }
-      if (n % 4 === 0) {
-        const opts = { size, seed: 11, epoch: 3, index: n };
-        const ft = describeFinetuneTrain(opts);
-        cases.push({
-          kind: 'finetune',
-          label: `sample ${n} finetune-train`,
-          expectU8: renderFinetuneTrain(image, ft, size).data,
-          expectF32: finetuneTrainTransform(image, opts),
-          json: { kind: 'finetune', ...raw, params: ft },
-        });
-        cases.push({ kind: 'finetune', label: `sample ${n} finetune-test`, expectF32: finetuneTestTransform(image, { size }), json: { kind: 'finetune', ...raw, params: null } });
-      }
-    }
-    writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases.map((c) => c.json)));
-    const res = spawnSync(python, [anchor, 'replay', '--cases', join(dir, 'cases.json'), '--out', join(dir, 'out')], { encoding: 'utf8', timeout: 600_000 });
-    if (res.status !== 0) return `n/a: replay failed: ${(res.stderr || res.stdout).trim().split('\n').slice(-1)[0]}`;
-    const tally = new Map<string, { same: number; total: number; maxDiff: number; firstBad?: string }>();
-    cases.forEach((c, i) => {
-      const group = c.kind;
-      const t = tally.get(group) ?? { same: 0, total: 0, maxDiff: 0 };
-      let identical = true;
-      if (c.expectU8 !== undefined) {
-        const got = readFileSync(join(dir, 'out', `${i}.u8`));
-        for (let j = 0; j < c.expectU8.length; j++) {
-          const d = Math.abs((got[j] ?? -999) - (c.expectU8[j] as number));
-          if (d !== 0) identical = false;
-          t.maxDiff = Math.max(t.maxDiff, d);
-        }
-      }
-      if (c.expectF32 !== undefined) {
-        const buf = readFileSync(join(dir, 'out', `${i}.f32`));
-        const got = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
-        for (let j = 0; j < c.expectF32.length; j++) if (got[j] !== c.expectF32[j]) identical = false;
-      }
-      t.total++;
-      if (identical) t.same++;
-      else t.firstBad ??= c.label;
-      tally.set(group, t);
-    });
-    return [...tally.entries()]
-      .map(([g, t]) => `${g}: ${t.same}/${t.total} bit-identical${t.same < t.total ? ` (max |Δ| ${t.maxDiff} levels, first: ${t.firstBad})` : ''}`)
-      .join('; ');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+function measureTorchStages(size: number, passes: number): StageTimes | string {
+  if (skipTorch) return 'skipped (--skip-torch)';
+  const res = spawnSync(python, [anchor, 'stages', '--images', cacheDir, '--size', String(size), '--passes', String(passes)], { encoding: 'utf8', timeout: 600_000 });
+  if (res.status !== 0) return `n/a: ${(res.stderr || res.stdout || String(res.error)).trim().split('\n').slice(-1)[0]}`;
+  const r = JSON.parse(res.stdout.trim().split('\n').slice(-1)[0] ?? '{}') as { stagesMs: StageTimes };
+  return r.stagesMs;
+}
+
+function printStageTable(rows: { size: number; ours: StageTimes | string; torch: StageTimes | string }[]): void {
+  const cell = (t: StageTimes | string, s: Stage | 'total'): string => {
+    if (typeof t === 'string') return 'n/a'.padStart(7);
+    const v = s === 'total' ? STAGES.reduce((a, k) => a + t[k], 0) : t[s];
+    return v.toFixed(2).padStart(7);
+  };
+  console.log('\nper-stage CPU time, ms per image (decode + both views), separate timed pass:');
+  console.log(`  ${''.padEnd(24)}${rows.map((r) => `  ${`${r.size} px: ours`.padStart(13)}  torchvision`).join('')}`);
+  for (const s of [...STAGES, 'total'] as const) {
+    const label = s === 'total' ? 'total' : STAGE_LABELS[s];
+    console.log(`  ${label.padEnd(24)}${rows.map((r) => `  ${cell(r.ours, s).padStart(13)}  ${cell(r.torch, s).padStart(11)}`).join('')}`);
   }
+  for (const r of rows) for (const t of [r.ours, r.torch]) if (typeof t === 'string') console.log(`  ${r.size} px: ${t}`);
 }
 
 // ---------------------------------------------------------------------------------------------
 
 const paths = await ensureJpegs();
+const renderer = viewRendererKind(await decode(paths[0] as string));
 console.log(
   `FRA two-view augmentation benchmark — ${paths.length} JPEGs, one core (cpu ${process.env.FRA_BENCH_PINNED ?? 'unpinned'}), ` +
-    `${rounds} alternating round(s) of ≥${minSeconds}s per side, best round reported; load ${loadavg().map((v) => v.toFixed(2)).join(' ')}`,
+    `${rounds} alternating round(s) of ≥${minSeconds}s per side, best round reported; renderer ${renderer}; ` +
+    `load ${loadavg().map((v) => v.toFixed(2)).join(' ')}`,
 );
 console.log('  rates are images per CPU-second (= per core; one image = decode + both views); wall-clock rates in brackets');
 let versions = '';
+const summary: string[] = [];
 for (const size of sizes) {
   let ours: Throughput | undefined;
   let torch: AnchorThroughput | string | undefined;
@@ -313,9 +301,19 @@ for (const size of sizes) {
   if (typeof torch !== 'string') versions = torch.versions;
   console.log(
     `  ${String(size).padStart(3)} px: FRA Workbench ${ours.imagesPerCpuSecond.toFixed(1)} img/s [${ours.imagesPerSecond.toFixed(1)}] ` +
-      `(wall per image: decode ${ours.decodeMsPerImage.toFixed(2)} ms + two views ${ours.augmentMsPerImage.toFixed(2)} ms)` +
-      ` | torchvision+PIL ${torchText} | ratio ${ratio}`,
+      `| torchvision+PIL ${torchText} | ratio ${ratio}`,
   );
+  summary.push(`${size} px ${ratio}`);
 }
 if (versions) console.log(`  anchor: ${versions}`);
-if (parity) console.log(`parity with torchvision/PIL from the same parameters: ${await checkParity(paths)}`);
+console.log(`ratio (ours / torchvision, per core; target ≥ 1.5×): ${summary.join(' | ')}`);
+if (stages) {
+  const passes = quick ? 1 : 2;
+  const rows = [];
+  for (const size of sizes) rows.push({ size, ours: await measureOurStages(paths, size, passes), torch: measureTorchStages(size, passes) });
+  printStageTable(rows);
+}
+if (parity) {
+  const result = await checkParity(paths, { decode, python, anchor, samples: paritySamples });
+  console.log(`\nparity with torchvision/PIL from the same parameters: ${result}`);
+}

@@ -10,6 +10,11 @@ Two modes, both single-threaded (torch.set_num_threads(1), pinned to one CPU):
           "cpuSeconds", "size", ...}.
           One image = decode + both views.
 
+  stages  --images DIR --size N [--passes P]
+          Per-stage CPU time of the same work (decode, then each transform of the two Compose
+          pipelines), timed transform by transform in a separate run so the `bench` numbers carry
+          no timer overhead. Prints one JSON line: {"stagesMs": {stage: ms per image}, ...}.
+
   replay  --cases FILE.json --out DIR
           Apply given, already drawn parameters with torchvision's functional ops to given raw
           RGB images, so the TypeScript implementation can be compared byte for byte. Each case:
@@ -132,6 +137,40 @@ def run_bench(args):
     }))
 
 
+# Stage names shared with the TypeScript benchmark: each torchvision transform maps to one stage.
+STAGE_OF_TRANSFORM = ["resize", "resize", "jitter", "grayscale", "blur", "output", "output", "output"]
+
+
+def run_stages(args):
+    """Decode and both views, timed per stage with process CPU time (one thread)."""
+    pin_one_cpu()
+    torch.set_num_threads(1)
+    paths = sorted(glob.glob(os.path.join(args.images, "*.jpg")))
+    if not paths:
+        raise SystemExit(f"no .jpg files in {args.images}")
+    t1, t2 = vggface_transforms(args.size)
+    assert len(t1.transforms) == len(STAGE_OF_TRANSFORM) == len(t2.transforms)
+    totals = {"decode": 0.0, "resize": 0.0, "jitter": 0.0, "grayscale": 0.0, "blur": 0.0, "output": 0.0}
+    clock = time.process_time
+    count = 0
+    for p in paths[:10]:  # warm-up
+        img = pil_loader(p)
+        t1(img), t2(img)
+    for _ in range(args.passes):
+        for p in paths:
+            start = clock()
+            img = pil_loader(p)
+            totals["decode"] += clock() - start
+            for pipeline in (t1, t2):
+                x = img
+                for transform, stage in zip(pipeline.transforms, STAGE_OF_TRANSFORM):
+                    start = clock()
+                    x = transform(x)
+                    totals[stage] += clock() - start
+            count += 1
+    print(json.dumps({"stagesMs": {k: v / count * 1000 for k, v in totals.items()}, "images": count, "size": args.size}))
+
+
 def apply_jitter(img, jitter):
     for op in jitter["order"]:
         if op == "brightness":
@@ -213,12 +252,18 @@ def main():
     b.add_argument("--images", required=True)
     b.add_argument("--size", type=int, default=224)
     b.add_argument("--min-seconds", type=float, default=5.0)
+    st = sub.add_parser("stages")
+    st.add_argument("--images", required=True)
+    st.add_argument("--size", type=int, default=224)
+    st.add_argument("--passes", type=int, default=2)
     r = sub.add_parser("replay")
     r.add_argument("--cases", required=True)
     r.add_argument("--out", required=True)
     args = parser.parse_args()
     if args.mode == "bench":
         run_bench(args)
+    elif args.mode == "stages":
+        run_stages(args)
     else:
         run_replay(args)
 

@@ -19,61 +19,23 @@
  * independently of the pixels — so `describeTwoViews` can report them without
  * rendering, and the same key always yields the same bytes.
  *
- * Cost savings that do not change a single byte: the flip is done while
- * writing the resized crop, and point ops (brightness, contrast, solarize) are
- * kept as a pending 256-entry table that the next per-pixel op reads through
- * or that is folded into the normalisation table.
+ * Rendering: the WebAssembly SIMD kernels (wasm/) decode-once, cut both
+ * views from one copy of the source and write normalised floats straight into
+ * the caller's buffers; where they are unavailable (no wasm SIMD, or a source
+ * over `MAX_KERNEL_SOURCE_BYTES`) the plain TypeScript reference renderer
+ * (view-render-reference.ts) runs instead. Both produce the same bytes — the
+ * tests compare them sample by sample.
  */
 import type { RgbImage } from '../image-source.js';
-import { type ColorJitterParams, type ColorJitterStrength, colorJitterDeferred, FRA_PRETRAIN_JITTER, sampleColorJitter } from './ops/color-jitter.js';
-import { FRA_BLUR_SIGMA, gaussianBlurInPlace } from './ops/gaussian-blur.js';
-import { grayscaleInPlace } from './ops/grayscale.js';
-import { applyTableInPlace, type ByteTable, composeTables } from './ops/lookup-table.js';
 import { normalizationThrough, toNormalizedTensor } from './ops/normalize.js';
-import { FRA_CROP_RATIO, FRA_CROP_SCALE, type ResizedCropBox, resizedCrop, sampleResizedCropBox } from './ops/random-resized-crop.js';
-import { FRA_SOLARIZE_THRESHOLD, solarizeTable } from './ops/solarize.js';
-import { RNG_STREAMS, type Rng, sampleRng } from './random.js';
+import { RNG_STREAMS, sampleRng } from './random.js';
+import { FRA_VIEW1_POLICY, FRA_VIEW2_POLICY, sampleViewParams, type ViewParams } from './view-params.js';
+import { renderViewDeferredReference, renderViewReference } from './view-render-reference.js';
+import { loadAugmentKernels, MAX_KERNEL_SOURCE_BYTES } from './wasm/kernel-module.js';
+import { KernelViewRenderer } from './wasm/kernel-view-renderer.js';
 
-/** The probabilities and ranges of one view's pipeline. */
-export interface ViewPolicy {
-  cropScale: readonly [number, number];
-  cropRatio: readonly [number, number];
-  flipP: number;
-  jitterP: number;
-  jitter: ColorJitterStrength;
-  grayscaleP: number;
-  blurP: number;
-  blurSigma: readonly [number, number];
-  solarizeP: number;
-}
-
-const SHARED_POLICY = {
-  cropScale: FRA_CROP_SCALE,
-  cropRatio: FRA_CROP_RATIO,
-  flipP: 0.5,
-  jitterP: 0.8,
-  jitter: FRA_PRETRAIN_JITTER,
-  grayscaleP: 0.2,
-  blurSigma: FRA_BLUR_SIGMA,
-} as const;
-
-/** fra-spec §3, view 1: blur always, never solarized. */
-export const FRA_VIEW1_POLICY: ViewPolicy = { ...SHARED_POLICY, blurP: 1.0, solarizeP: 0.0 };
-/** fra-spec §3, view 2: blur p 0.1, solarize p 0.2. */
-export const FRA_VIEW2_POLICY: ViewPolicy = { ...SHARED_POLICY, blurP: 0.1, solarizeP: 0.2 };
-
-/** Everything drawn for one view (what the GUI's augmentation preview shows). */
-export interface ViewParams {
-  /** Source-pixel crop box (torchvision i, j, h, w) and whether the fallback was used. */
-  crop: ResizedCropBox;
-  flip: boolean;
-  /** Null when the jitter was not applied (probability 1 − p). */
-  jitter: ColorJitterParams | null;
-  grayscale: boolean;
-  /** Blur σ, or null when not blurred. */
-  blurSigma: number | null;
-  solarize: boolean;
-}
+export { FRA_VIEW1_POLICY, FRA_VIEW2_POLICY, sampleViewParams, type ViewParams, type ViewPolicy } from './view-params.js';
+export { renderViewReference } from './view-render-reference.js';
 
 export interface TwoViewOptions {
   /** Output side in pixels (224 in the reference). */
@@ -101,55 +63,29 @@ export interface TwoViewsRgb {
   params: TwoViewParams;
 }
 
-/** Draw one view's parameters. The draw order is fixed so a key always gives the same view. */
-export function sampleViewParams(rng: Rng, policy: ViewPolicy, width: number, height: number): ViewParams {
-  const crop = sampleResizedCropBox(rng, width, height, policy.cropScale, policy.cropRatio);
-  const flip = rng.bernoulli(policy.flipP);
-  const jitterApplied = rng.bernoulli(policy.jitterP);
-  // Factors are drawn even when the jitter is skipped, so later draws do not shift.
-  const jitter = sampleColorJitter(rng, policy.jitter);
-  const grayscale = rng.bernoulli(policy.grayscaleP);
-  const blurApplied = rng.bernoulli(policy.blurP);
-  const sigma = rng.uniform(policy.blurSigma[0], policy.blurSigma[1]);
-  const solarize = rng.bernoulli(policy.solarizeP);
-  return {
-    crop,
-    flip,
-    jitter: jitterApplied ? jitter : null,
-    grayscale,
-    blurSigma: blurApplied ? sigma : null,
-    solarize,
-  };
+/** Which renderer draws views of `image` in this thread (the benchmark reports it). */
+export type ViewRendererKind = 'wasm-simd' | 'reference';
+
+let kernelRenderer: KernelViewRenderer | null | undefined;
+
+/** The kernel renderer for `image`, or null when the reference renderer must run. */
+function kernelRendererFor(image: RgbImage): KernelViewRenderer | null {
+  if (kernelRenderer === undefined) {
+    const kernels = loadAugmentKernels();
+    kernelRenderer = kernels === null ? null : new KernelViewRenderer(kernels);
+  }
+  return image.data.length > MAX_KERNEL_SOURCE_BYTES ? null : kernelRenderer;
+}
+
+export function viewRendererKind(image: RgbImage): ViewRendererKind {
+  return kernelRendererFor(image) === null ? 'reference' : 'wasm-simd';
 }
 
 /** Render one view as 8-bit RGB (everything but the normalisation). */
 export function renderView(image: RgbImage, params: ViewParams, size: number): RgbImage {
-  const { view, pending } = renderViewDeferred(image, params, size);
-  if (pending !== null) applyTableInPlace(view.data, pending);
-  return view;
-}
-
-/**
- * The view with trailing point ops (brightness, contrast, solarize) left as a
- * pending table, which `fraTwoViews` folds into the normalisation instead of
- * spending a pass on it. Same bytes as applying every op in order.
- */
-function renderViewDeferred(image: RgbImage, params: ViewParams, size: number): { view: RgbImage; pending: ByteTable | null } {
-  // The flip is an exact pixel move, done while writing the resized crop.
-  const view = resizedCrop(image, params.crop, size, params.flip);
-  let pending: ByteTable | null = null;
-  if (params.jitter !== null) pending = colorJitterDeferred(view, params.jitter, pending);
-  if (params.grayscale) {
-    grayscaleInPlace(view, pending ?? undefined);
-    pending = null;
-  }
-  if (params.blurSigma !== null) {
-    if (pending !== null) applyTableInPlace(view.data, pending);
-    pending = null;
-    gaussianBlurInPlace(view, params.blurSigma);
-  }
-  if (params.solarize) pending = composeTables(solarizeTable(FRA_SOLARIZE_THRESHOLD), pending);
-  return { view, pending };
+  const renderer = kernelRendererFor(image);
+  if (renderer === null) return renderViewReference(image, params, size);
+  return renderer.toRgb(renderer.render(renderer.load(image), params, size));
 }
 
 /** The parameters both views of sample (seed, epoch, index) use, for an image of the given size. */
@@ -168,9 +104,14 @@ export function describeTwoViews(
 /** Both views as 8-bit RGB, with their parameters (the GUI's augmentation preview). */
 export function fraTwoViewsRgb(image: RgbImage, opts: TwoViewOptions): TwoViewsRgb {
   const params = describeTwoViews(image, opts);
+  const renderer = kernelRendererFor(image);
+  if (renderer === null) {
+    return { view1: renderViewReference(image, params.view1, opts.size), view2: renderViewReference(image, params.view2, opts.size), params };
+  }
+  const source = renderer.load(image);
   return {
-    view1: renderView(image, params.view1, opts.size),
-    view2: renderView(image, params.view2, opts.size),
+    view1: renderer.toRgb(renderer.render(source, params.view1, opts.size)),
+    view2: renderer.toRgb(renderer.render(source, params.view2, opts.size)),
     params,
   };
 }
@@ -185,8 +126,27 @@ export function fraTwoViews(
   into?: { view1: Float32Array; view2: Float32Array; offset: number },
 ): TwoViews {
   const params = describeTwoViews(image, opts);
-  const one = renderViewDeferred(image, params.view1, opts.size);
-  const two = renderViewDeferred(image, params.view2, opts.size);
+  const offset = into?.offset ?? 0;
+  const renderer = kernelRendererFor(image);
+  if (renderer === null) return fraTwoViewsReference(image, params, opts.size, into);
+  const values = opts.size * opts.size * 3;
+  const view1 = into?.view1 ?? new Float32Array(values);
+  const view2 = into?.view2 ?? new Float32Array(values);
+  const source = renderer.load(image);
+  renderer.writeNormalized(renderer.render(source, params.view1, opts.size), view1, offset);
+  renderer.writeNormalized(renderer.render(source, params.view2, opts.size), view2, offset);
+  return { view1, view2 };
+}
+
+/** `fraTwoViews` by the reference renderer, from already drawn parameters. */
+export function fraTwoViewsReference(
+  image: RgbImage,
+  params: TwoViewParams,
+  size: number,
+  into?: { view1: Float32Array; view2: Float32Array; offset: number },
+): TwoViews {
+  const one = renderViewDeferredReference(image, params.view1, size);
+  const two = renderViewDeferredReference(image, params.view2, size);
   const offset = into?.offset ?? 0;
   return {
     view1: toNormalizedTensor(one.view, into?.view1, offset, normalizationThrough(one.pending)),

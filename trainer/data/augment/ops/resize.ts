@@ -85,12 +85,12 @@ export function bilinearAxisWeights(inSize: number, outSize: number): AxisWeight
  * The same weights without taps whose fixed-point weight is 0 (PIL reads
  * them, but adding 0 changes nothing). Upscaling then needs only 2 taps.
  */
-interface TrimmedWeights extends AxisWeights {
+export interface TrimmedWeights extends AxisWeights {
   /** Largest tap count of any output pixel. */
   maxCount: number;
 }
 
-function trimZeroTaps(axis: AxisWeights): TrimmedWeights {
+export function trimZeroTaps(axis: AxisWeights): TrimmedWeights {
   const { taps, first, count, weights } = axis;
   const outSize = first.length;
   const trimmedFirst = new Int32Array(outSize);
