@@ -39,6 +39,8 @@ export const checkpointSummarySchema = z.object({
   numRegions: z.number().int().positive().nullable(),
   /** The newest checkpoint of a run that can still continue: what a resume starts from. */
   resumePoint: z.boolean(),
+  /** Absolute path of the checkpoint's tensors file: what a fine-tuning run's "Initialise backbone from" takes. */
+  path: z.string().optional(),
 });
 export type CheckpointSummary = z.infer<typeof checkpointSummarySchema>;
 
@@ -106,6 +108,8 @@ export const checkpointsMethods = {
    * Exports the online backbone encoder: 'safetensors' (PyTorch state dict with torchvision keys),
    * 'tfjs' (layers model, NHWC) or 'onnx' (opset 13, `layout` nchw (default) or nhwc); tfjs and
    * onnx output pooled features and carry their preprocessing and a model card.
+   * A fine-tuning run's checkpoint exports as its classifier instead (tfjs or onnx only): backbone
+   * + fc with output `logits`, the class names in the model card.
    */
   'checkpoints.exportBackbone': {
     input: checkpointRefSchema.extend({ format: backboneExportFormatSchema, layout: z.enum(['nchw', 'nhwc']).optional() }),

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { progressSchema } from '../../trainer/contract/trainer-protocol.js';
 import { checkpointPolicySchema, runKindSchema, runStateSchema, runTagSchema, safeNameSchema } from '../../trainer/run/run-format.js';
+import { metricsColumnsSchema } from './metrics-columns-schema.js';
 
 export const runIdSchema = safeNameSchema;
 
@@ -68,23 +69,47 @@ export const runDetailSchema = z.object({
 });
 export type RunDetail = z.infer<typeof runDetailSchema>;
 
-/**
- * Metrics as columns, so 1,000,000 steps travel as a few flat arrays rather than a million objects.
- * Every array has the same length as `step`; a missing or non-finite value is null.
- * Series keys: "loss/<component>" for each loss term (e.g. "loss/total", "loss/byol"), then
- * "lr", "emaMomentum", "imagesPerSecond", "secondsPerStep", "rssBytes", "tfjsBytes", "regionScore",
- * and for fine-tuning "train/accuracy", "val/top1", … whatever the trainer logs as numbers.
- */
-export const metricsColumnsSchema = z.object({
-  step: z.array(z.number()),
-  epoch: z.array(z.number().nullable()),
-  /** Milliseconds since the Unix epoch when the step finished; null for records written without it. */
-  time: z.array(z.number().nullable()),
-  series: z.record(z.string(), z.array(z.number().nullable())),
-});
-export type MetricsColumns = z.infer<typeof metricsColumnsSchema>;
+// Metrics as columns (every array as long as `step`), checked in linear time: see the module.
+export { metricsColumnsSchema, type MetricsColumns } from './metrics-columns-schema.js';
 
 const runRef = z.object({ runId: runIdSchema });
+
+const rate = z.number().min(0).max(1);
+const count = z.number().int().nonnegative();
+
+/**
+ * One evaluation of a fine-tuning run's test split: trainer/finetune/report.ts
+ * `evaluationReportSchema` (evaluation/best.json, last.json), restated here because that module
+ * reads files and the renderer shares this contract; the runs service checks at compile time that
+ * the two describe the same document.
+ */
+export const evaluationReportInfoSchema = z.object({
+  format: z.string(),
+  /** 0-based epoch the evaluation followed. */
+  epoch: z.number().int().nonnegative(),
+  /** Optimiser steps done when evaluated (the metrics step that carries `val`). */
+  step: count,
+  /** Split evaluated ('test', or 'val' where the dataset has no test split). */
+  split: z.string(),
+  dataset: z.string(),
+  mode: z.enum(['finetune', 'linear']),
+  classNames: z.array(z.string()).min(2),
+  samples: count,
+  top1: rate,
+  top5: rate,
+  /** The k of `top5` (less than 5 when there are fewer classes). */
+  topK: z.number().int().positive(),
+  loss: z.number().nullable(),
+  meanClassAccuracy: rate,
+  macroPrecision: rate,
+  macroRecall: rate,
+  macroF1: rate,
+  perClass: z.array(z.object({ name: z.string(), support: count, predicted: count, truePositives: count, precision: rate, recall: rate, f1: rate })),
+  /** Rows: true class; columns: predicted class. `normalized` divides each row by its support. */
+  confusion: z.object({ counts: z.array(z.array(count)), normalized: z.array(z.array(rate)) }),
+  createdAt: z.string(),
+});
+export type EvaluationReportInfo = z.infer<typeof evaluationReportInfoSchema>;
 
 export const configFormSchema = z.object({
   /** trainer/contract/run-config.ts `describePretrainConfigFields()`, as JSON. */
@@ -160,6 +185,14 @@ export const runsMethods = {
       /** Complete lines in the range that are not metrics records (damaged), skipped; absent when none. */
       invalidLines: z.number().int().positive().optional(),
     }),
+  },
+  /**
+   * A fine-tuning run's evaluation report: `best` (highest top-1 so far) or `last` (most recent);
+   * null while the run has not been evaluated yet.
+   */
+  'runs.evaluation': {
+    input: runRef.extend({ which: z.enum(['best', 'last']) }),
+    output: z.object({ report: evaluationReportInfoSchema.nullable() }),
   },
   /** The run's log (events.jsonl plus trainer log lines), newest last. */
   'runs.logs': { input: runRef.extend({ limit: z.number().int().positive().max(10_000).default(1000) }), output: z.object({ entries: z.array(runLogEntrySchema) }) },

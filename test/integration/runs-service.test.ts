@@ -237,7 +237,8 @@ describe('runs service (real trainer processes)', () => {
     const check = await h.call('runs.validate', { config: tinyConfig({ lr: -1 }) });
     assert.equal(check.ok, false);
     assert.deepEqual(check.problems.map((p) => p.field), ['lr']);
-    await expectApiError(h.call('runs.create', { kind: 'finetune', name: 'Later', config: {} }), 'unsupported-kind', /finetune/);
+    // Fine-tuning configurations are checked by their own schema (every bad field named).
+    await expectApiError(h.call('runs.create', { kind: 'finetune', name: 'Later', config: { lr: -1, mode: 'probe' } }), 'invalid-config', /Invalid fine-tuning configuration \(2 problems\).*--mode.*--lr|Invalid fine-tuning configuration \(2 problems\).*--lr.*--mode/);
     await expectApiError(h.call('runs.estimate', { config: tinyConfig({ lr: -1 }) }), 'invalid-config', /--lr/);
   });
 

@@ -80,6 +80,7 @@ export async function readRunCheckpoints(store: RunStore, runId: string, dir: st
       markers: entry.markers,
       ...facts,
       resumePoint: entry.name === resumeName,
+      path: join(store.pathsOf(runId).checkpoints, entry.file),
     }),
   );
   return { group: { ...base, policy: ledger.policy, checkpoints }, dir, manifest, ledger };

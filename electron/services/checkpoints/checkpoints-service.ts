@@ -178,8 +178,15 @@ export async function createCheckpointsService(context: WorkbenchContext): Promi
         }
         const run = await openRunCheckpoints(input.runId);
         const entry = requireEntry(run, input.name);
-        if (run.manifest.kind !== 'pretrain') {
-          throw new ApiError({ code: 'not-exportable', message: `Run "${run.manifest.name}" is a ${run.manifest.kind} run; backbone export reads FRA pre-training checkpoints.` });
+        if (run.manifest.kind === 'finetune' && input.format === 'safetensors') {
+          throw new ApiError({
+            code: 'not-exportable',
+            message: `Run "${run.manifest.name}" is a fine-tuning run; its checkpoints export as a classifier (TF.js or ONNX), not as a pre-training backbone.`,
+            hint: 'Choose TF.js or ONNX: the exported model outputs the class logits and its model card lists the class names.',
+          });
+        }
+        if (run.manifest.kind !== 'pretrain' && run.manifest.kind !== 'finetune') {
+          throw new ApiError({ code: 'not-exportable', message: `Run "${run.manifest.name}" is a ${run.manifest.kind} run; export reads FRA pre-training and fine-tuning checkpoints.` });
         }
         const result = await exporter.export({
           runId: input.runId,

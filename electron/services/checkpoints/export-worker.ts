@@ -1,6 +1,7 @@
 /**
- * Worker thread: exports the online backbone of ONE pre-training checkpoint into an (empty,
- * temporary) folder, then posts the result and ends. Started per export by backbone-export.ts,
+ * Worker thread: exports ONE checkpoint into an (empty, temporary) folder, then posts the result
+ * and ends: a pre-training checkpoint's online backbone, or a fine-tuning checkpoint's classifier
+ * (backbone + fc → logits, class names in the card; tfjs and onnx only). Started per export by backbone-export.ts,
  * so the tfjs work — loading the checkpoint, folding batch norm, serialising ONNX or TF.js —
  * never runs on the host's event loop, and its memory is returned when the export ends.
  *
@@ -14,10 +15,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { activateCpuBackend } from '../../../trainer/engine/local-backends.js';
 import { exportModel, MODEL_CARD_FILE } from '../../../trainer/io/export/export-model.js';
 import { vggface2Preprocessing } from '../../../trainer/io/export/model-graph.js';
-import { createResNetEncoder, isResNetEncoderName } from '../../../trainer/models/resnet.js';
+import { selectExportNetwork, type ExportNetwork } from '../../../trainer/io/export/checkpoint-network.js';
+import { createResNetEncoder } from '../../../trainer/models/resnet.js';
 import { SeedSequence } from '../../../trainer/nn/seed.js';
 import { CheckpointError, loadCheckpoint } from '../../../trainer/run/checkpoint.js';
-import { backboneDescriptionPathFor, exportBackbone, ONLINE_BACKBONE_PREFIX } from '../../../trainer/run/export-backbone.js';
+import { backboneDescriptionPathFor, exportBackbone } from '../../../trainer/run/export-backbone.js';
 
 export interface ExportJob {
   checkpointPath: string;
@@ -47,33 +49,36 @@ async function runExport(job: ExportJob): Promise<ExportReply> {
   const { meta, tensors } = await loadCheckpoint(job.checkpointPath);
   try {
     if (meta.tensorsSha256 !== job.expectedSha256) return changedSinceSaved(job);
-    const backbone = String(meta.config['backbone']);
-    if (!isResNetEncoderName(backbone)) throw new CheckpointError(`${job.checkpointPath}: unknown backbone ${JSON.stringify(backbone)} in its configuration`);
-    const selected = new Map<string, tf.Tensor>();
-    for (const [name, t] of tensors) if (name.startsWith(ONLINE_BACKBONE_PREFIX)) selected.set(name.slice(ONLINE_BACKBONE_PREFIX.length), t);
-    if (selected.size === 0) throw new CheckpointError(`${job.checkpointPath} has no tensors under "${ONLINE_BACKBONE_PREFIX}"`);
-    const encoder = createResNetEncoder(backbone, new SeedSequence(0));
+    // The same selection as the `fra-export` CLI: a pre-training checkpoint's online backbone
+    // (pooled features), or a fine-tuning checkpoint's backbone + classifier (logits, class names).
+    let selected: ExportNetwork;
     try {
-      encoder.loadState(selected, { strict: true });
+      selected = selectExportNetwork(meta, tensors, 'online');
+    } catch (error) {
+      throw new CheckpointError(`${job.checkpointPath}: ${(error as Error).message}`);
+    }
+    const encoder = createResNetEncoder(selected.backbone, new SeedSequence(0));
+    try {
+      encoder.loadState(selected.encoderState, { strict: true });
       encoder.setTraining(false);
       const imageSize = typeof meta.config['imageSize'] === 'number' ? meta.config['imageSize'] : 224;
-      const dataset = typeof meta.config['dataset'] === 'string' ? meta.config['dataset'] : undefined;
       const result = await exportModel(encoder, {
         format: job.format,
         outDir: job.outDir,
         preprocessing: vggface2Preprocessing([imageSize, imageSize]),
         ...(job.layout !== undefined ? { layout: job.layout } : {}),
+        ...(selected.classifier !== undefined ? { classifier: selected.classifier } : {}),
         source: {
           run: job.runLabel,
           checkpoint: job.checkpointPath,
           checkpointSha256: meta.tensorsSha256,
-          backboneName: backbone,
-          network: `online network backbone (${ONLINE_BACKBONE_PREFIX}*) of a FRA pre-training checkpoint`,
+          backboneName: selected.backbone,
+          network: selected.description,
           epoch: meta.position.epoch,
           globalStep: meta.position.globalStep,
         },
         config: meta.config,
-        ...(dataset !== undefined ? { dataset: `Pre-trained self-supervised on \`${dataset}\` (identity labels unused).` } : {}),
+        ...(selected.dataset !== undefined ? { dataset: selected.dataset } : {}),
         metrics: meta.metrics,
       });
       return { ok: true, files: result.files, modelCard: MODEL_CARD_FILE };
@@ -99,7 +104,7 @@ function describeFailure(error: unknown): ExportReply {
   if (error instanceof CheckpointError) {
     if (/corrupted or truncated/.test(message)) return { ok: false, code: 'checkpoint-corrupted', message, hint: 'Export another checkpoint of this run.' };
     if (/cannot read checkpoint/.test(message)) return { ok: false, code: 'not-found', message, hint: 'Refresh the checkpoint list: the file may have been deleted.' };
-    return { ok: false, code: 'not-exportable', message, hint: 'Only FRA pre-training checkpoints with a ResNet backbone can be exported.' };
+    return { ok: false, code: 'not-exportable', message, hint: 'Only FRA pre-training and fine-tuning checkpoints with a ResNet backbone can be exported.' };
   }
   return { ok: false, code: 'export-failed', message: `The export failed: ${message}` };
 }

@@ -211,13 +211,25 @@ async function sampleSteps(runDir: string): Promise<Omit<Measured, 'name'> | und
   return { steps: seconds.length, secondsPerStep: median(seconds), peakRssBytes: peak };
 }
 
+/**
+ * The rough training speed of `backend` as FLOP/s, with the phrase that says where it comes from
+ * and the per-step overhead: what a kind without a measured run of its own (fine-tuning) scales by.
+ */
+export function roughTrainingSpeed(backend: EngineBackend): { flopsPerSecond: number; source: string; overheadSeconds: number } {
+  const throughput = THROUGHPUT[backend];
+  return { flopsPerSecond: throughput.imagesPerSecond * REFERENCE_STEP_FLOPS_PER_IMAGE, source: throughput.source, overheadSeconds: SECONDS_PER_STEP_OVERHEAD[backend] };
+}
+
+/** Bytes of a trainer process at rest, per float, per activation value kept for backward (see above). */
+export const MEMORY_MODEL = { processBaseBytes: PROCESS_BASE_BYTES, bytesPerFloat: BYTES_PER_FLOAT, bytesPerActivation: BYTES_PER_ACTIVATION, wasmLimitBytes: WASM_MEMORY_LIMIT_BYTES } as const;
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function formatFlops(flops: number): string {
+export function formatFlops(flops: number): string {
   const units: [number, string][] = [
     [1e15, 'PFLOP'],
     [1e12, 'TFLOP'],

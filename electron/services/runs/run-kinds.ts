@@ -4,12 +4,18 @@
  * the form's field descriptions and presets, the seed to record, and a short label for its
  * dataset. The service itself never looks inside a configuration.
  *
- * Adding fine-tuning is one entry in RUN_KIND_SPECS (trainer/contract/finetune-config.ts has
- * the schema); until then a 'finetune' request answers `unsupported-kind`.
+ * Pre-training (trainer/contract/run-config.ts) and fine-tuning / linear probing
+ * (trainer/contract/finetune-config.ts) are registered; a kind without an entry answers
+ * `unsupported-kind`. The trainer host and the run queue validate through `validate` here too,
+ * so what the form accepts is exactly what the trainer is started with.
  */
 import { ApiError } from '../../contract/api-error.js';
 import { ConfigValidationError, describePretrainConfigFields, pretrainConfigNotices, validatePretrainConfig, type PretrainConfig } from '../../../trainer/contract/run-config.js';
 import { listPretrainPresets } from '../../../trainer/contract/presets.js';
+import { describeFinetuneConfigFields, finetuneConfigNotices, SYNTHETIC_EXPRESSIONS, validateFinetuneConfig, type FinetuneConfig } from '../../../trainer/contract/finetune-config.js';
+import { listFinetunePresets } from '../../../trainer/contract/finetune-presets.js';
+import { FINETUNE_CHECKPOINT_POLICY } from '../../../trainer/finetune/checkpointing.js';
+import type { CheckpointPolicy } from '../../../trainer/run/run-format.js';
 import type { RunKind } from '../../../trainer/run/run-format.js';
 import type { ConfigForm, ConfigProblemInfo } from '../../contract/runs-api.js';
 
@@ -31,6 +37,10 @@ export interface RunKindSpec {
   title: string;
   /** Validates and completes a configuration (defaults filled in); never throws for a bad config. */
   check(config: unknown): ConfigCheck;
+  /** The trainer's own validator: throws ConfigValidationError (every bad field named) for a bad config. */
+  validate(config: unknown): Record<string, unknown>;
+  /** The retention a run of this kind gets when its creator names none; undefined: the store's default. */
+  defaultCheckpointPolicy?: CheckpointPolicy;
   fields(): Record<string, Json>[];
   presets(): ConfigForm['presets'];
   /** The seed of a validated configuration, recorded in run.json. */
@@ -41,18 +51,24 @@ export interface RunKindSpec {
   datasetLabel(config: unknown): string | undefined;
 }
 
+/** `check` from a throwing validator and its notices. */
+function checkWith<C>(validate: (config: unknown) => C, notices: (config: C) => ConfigNoticeInfo[]): (config: unknown) => ConfigCheck {
+  return (config) => {
+    try {
+      const valid = validate(config);
+      return { ok: true, config: valid as unknown as Record<string, unknown>, notices: notices(valid) };
+    } catch (error) {
+      if (!(error instanceof ConfigValidationError)) throw error;
+      return { ok: false, problems: (error.problems as ConfigProblemInfo[]).map((p) => ({ field: p.field, flag: p.flag, message: p.message })) };
+    }
+  };
+}
+
 const pretrain: RunKindSpec = {
   kind: 'pretrain',
   title: 'pre-training',
-  check(config) {
-    try {
-      const valid = validatePretrainConfig(config);
-      return { ok: true, config: valid as unknown as Record<string, unknown>, notices: pretrainConfigNotices(valid) };
-    } catch (error) {
-      if (!(error instanceof ConfigValidationError)) throw error;
-      return { ok: false, problems: error.problems.map((p) => ({ field: p.field, flag: p.flag, message: p.message })) };
-    }
-  },
+  check: checkWith(validatePretrainConfig, pretrainConfigNotices),
+  validate: (config) => validatePretrainConfig(config) as unknown as Record<string, unknown>,
   fields: () => describePretrainConfigFields() as unknown as Record<string, Json>[],
   presets: () => listPretrainPresets().map((p) => ({ id: p.id, title: p.title, description: p.description, values: p.values as Record<string, Json> })),
   seedOf: (config) => (config as PretrainConfig).seed,
@@ -75,8 +91,39 @@ const pretrain: RunKindSpec = {
   },
 };
 
+/** Dataset layouts as a person names them. */
+const LAYOUT_LABELS: Record<string, string> = {
+  'raf-db': 'RAF-DB',
+  ferplus: 'FERPlus',
+  'affectnet-7': 'AffectNet-7',
+  'image-folder': 'Class folders',
+  'csv-list': 'CSV list',
+};
+
+const finetune: RunKindSpec = {
+  kind: 'finetune',
+  title: 'fine-tuning',
+  check: checkWith(validateFinetuneConfig, finetuneConfigNotices),
+  validate: (config) => validateFinetuneConfig(config) as unknown as Record<string, unknown>,
+  defaultCheckpointPolicy: FINETUNE_CHECKPOINT_POLICY,
+  fields: () => describeFinetuneConfigFields() as unknown as Record<string, Json>[],
+  presets: () => listFinetunePresets().map((p) => ({ id: p.id, title: p.title, description: p.description, values: p.values as Record<string, Json> })),
+  seedOf: (config) => (config as FinetuneConfig).seed,
+  backendOf: (config) => (config as FinetuneConfig).backend,
+  datasetLabel(config) {
+    const check = this.check(config);
+    if (!check.ok) return undefined;
+    const c = check.config as FinetuneConfig;
+    const share = c.trainPercent < 1 ? `, ${formatPercent(c.trainPercent)} of it` : '';
+    if (c.dataRoot === SYNTHETIC_EXPRESSIONS) return `Synthetic expressions${share}`;
+    const layout = LAYOUT_LABELS[c.layout];
+    return `${layout ?? 'Labelled folder'} at ${c.dataRoot}${share}`;
+  },
+};
+
 const RUN_KIND_SPECS: Partial<Record<RunKind, RunKindSpec>> = {
   pretrain,
+  finetune,
 };
 
 /** The spec of `kind`, or an `unsupported-kind` ApiError that says what this version can do. */

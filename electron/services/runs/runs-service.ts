@@ -16,6 +16,7 @@
 import type { ApiHandlersFor } from '../../contract/api-dispatcher.js';
 import { ApiError } from '../../contract/api-error.js';
 import type { RunSummary } from '../../contract/runs-api.js';
+import type { FinetuneConfig } from '../../../trainer/contract/finetune-config.js';
 import type { PretrainConfig } from '../../../trainer/contract/run-config.js';
 import type { RunState } from '../../../trainer/run/run-format.js';
 import { RunQueue } from '../trainer-host/run-queue.js';
@@ -24,7 +25,9 @@ import type { WorkbenchContext } from '../workbench-context.js';
 import { probeAutoEngine, type EngineGuess } from './engine-probe.js';
 import { queryMetricsColumns } from './metrics-query.js';
 import { invalidTransition, toApiError } from './run-errors.js';
+import { estimateFinetuneRun } from './finetune-estimate.js';
 import { estimatePretrainRun } from './run-estimate.js';
+import { readEvaluationOf } from './run-evaluation.js';
 import { RunEventsRelay } from './run-events-relay.js';
 import { invalidConfigError, runKindSpec } from './run-kinds.js';
 import { mergeLog } from './run-log.js';
@@ -134,6 +137,7 @@ export async function createRunsService(context: WorkbenchContext, options: Runs
       const spec = runKindSpec(kind);
       const check = spec.check(config);
       if (!check.ok) throw invalidConfigError(spec, check.problems);
+      if (spec.kind === 'finetune') return estimateFinetuneRun(check.config as unknown as FinetuneConfig, { autoBackend: async () => (await autoEngine()).backend });
       if (spec.kind !== 'pretrain') return { secondsPerStep: null, stepsPerEpoch: null, secondsPerEpoch: null, memoryBytes: null, basis: `No estimate for ${spec.title} runs yet.` };
       return estimatePretrainRun(check.config as unknown as PretrainConfig, {
         store,
@@ -152,6 +156,7 @@ export async function createRunsService(context: WorkbenchContext, options: Runs
       const check = spec.check(config);
       if (!check.ok) throw invalidConfigError(spec, check.problems);
       const backend = spec.backendOf(check.config);
+      const policy = checkpointPolicy ?? spec.defaultCheckpointPolicy;
       // Stored complete (every default filled in), so the run means the same if a default changes later.
       const run = await store.createRun({
         name,
@@ -161,7 +166,7 @@ export async function createRunsService(context: WorkbenchContext, options: Runs
         appVersion: context.appVersion,
         ...(backend !== undefined ? { backend } : {}),
         ...(tags !== undefined ? { tags } : {}),
-        ...(checkpointPolicy !== undefined ? { checkpointPolicy } : {}),
+        ...(policy !== undefined ? { checkpointPolicy: policy } : {}),
         ...(parentRunId !== undefined ? { parentRunId } : {}),
       });
       try {
@@ -279,6 +284,8 @@ export async function createRunsService(context: WorkbenchContext, options: Runs
       const result = await queryMetricsColumns(run.dir, { afterStep, limit });
       return { columns: result.columns, lastStep: result.lastStep, truncated: result.truncated, ...(result.invalidLines > 0 ? { invalidLines: result.invalidLines } : {}) };
     },
+
+    'runs.evaluation': async ({ runId, which }) => ({ report: await readEvaluationOf(await open(runId), which) }),
 
     'runs.logs': async ({ runId, limit }) => {
       await open(runId);

@@ -7,14 +7,17 @@
  * restart `restore()` re-queues them in creation order.
  */
 import { EventEmitter } from 'node:events';
-import { ConfigValidationError, validatePretrainConfig } from '../../../trainer/contract/run-config.js';
+import { ConfigValidationError } from '../../../trainer/contract/run-config.js';
 import type { CheckpointPolicy, RunKind } from '../../../trainer/run/run-format.js';
+import { findRunKindSpec } from '../runs/run-kinds.js';
 import { RunStoreError, type OpenedRun, type RunStore } from '../runs/run-store.js';
 import type { RunExit, TrainerHost } from './trainer-host.js';
 
 export interface SubmitRunInput {
   name: string;
-  /** A pre-training configuration (trainer/contract/run-config.ts); validated before anything is created. */
+  /** Default 'pretrain'. */
+  kind?: RunKind;
+  /** A configuration of that kind (run-kinds.ts); validated before anything is created. */
   config: unknown;
   tags?: string[];
   checkpointPolicy?: CheckpointPolicy;
@@ -41,14 +44,14 @@ export interface RunQueueOptions {
   concurrency?: number;
   /**
    * Checks a stored configuration before a stopped/failed/crashed run is queued again; throws
-   * (e.g. ConfigValidationError) when it cannot run. Default: pre-training runs are validated with
-   * validatePretrainConfig, other kinds are left to the trainer host.
+   * (e.g. ConfigValidationError) when it cannot run. Default: the kind's own validator
+   * (run-kinds.ts); a kind without one is left to the trainer host.
    */
   validateConfig?: (kind: RunKind, config: unknown) => void;
 }
 
 function validateKnownConfig(kind: RunKind, config: unknown): void {
-  if (kind === 'pretrain') validatePretrainConfig(config);
+  findRunKindSpec(kind)?.validate(config);
 }
 
 export class RunQueue extends EventEmitter {
@@ -80,15 +83,20 @@ export class RunQueue extends EventEmitter {
    * created), creates the run (`queued`) and puts it at the end of the queue.
    */
   async submit(input: SubmitRunInput): Promise<OpenedRun> {
-    const config = validatePretrainConfig(input.config);
+    const kind = input.kind ?? 'pretrain';
+    const spec = findRunKindSpec(kind);
+    if (spec === undefined) throw new RunStoreError('invalid-input', `Cannot queue a ${kind} run: this version has no trainer for that kind.`);
+    const config = spec.validate(input.config);
+    const backend = spec.backendOf(config);
+    const checkpointPolicy = input.checkpointPolicy ?? spec.defaultCheckpointPolicy;
     const run = await this.store.createRun({
       name: input.name,
-      kind: 'pretrain',
+      kind,
       config: input.config as never,
-      seed: config.seed,
-      backend: config.backend,
+      seed: spec.seedOf(config),
+      ...(backend !== undefined ? { backend } : {}),
       ...(input.tags !== undefined ? { tags: input.tags } : {}),
-      ...(input.checkpointPolicy !== undefined ? { checkpointPolicy: input.checkpointPolicy } : {}),
+      ...(checkpointPolicy !== undefined ? { checkpointPolicy } : {}),
       ...(input.parentRunId !== undefined ? { parentRunId: input.parentRunId } : {}),
     });
     this.enqueueId(run.id);

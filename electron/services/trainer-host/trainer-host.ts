@@ -21,7 +21,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { ConfigValidationError, validatePretrainConfig } from '../../../trainer/contract/run-config.js';
+import { ConfigValidationError } from '../../../trainer/contract/run-config.js';
 import {
   abbreviateMessage,
   hostMessage,
@@ -36,6 +36,7 @@ import { repairIncompleteTail } from '../../../trainer/run/json-lines.js';
 import { metricsPathOf, readLastMetricsRecord } from '../../../trainer/run/metrics-log.js';
 import { acquireRunLock, inspectRunLock, RunLockedError, type RunLock } from '../../../trainer/run/run-lock.js';
 import { canTransition, type MetricsRecord, type RunState } from '../../../trainer/run/run-format.js';
+import { findRunKindSpec } from '../runs/run-kinds.js';
 import { RunStoreError, type RunStore } from '../runs/run-store.js';
 import { recoverStaleRuns, type RecoveryReport } from '../runs/stale-runs.js';
 import { classifyExit, type ExitClassification, type ExitReason } from './exit-classification.js';
@@ -172,11 +173,13 @@ export class ProcessTrainerHost extends EventEmitter implements TrainerHost {
     if (opened.manifest.state !== 'queued') {
       throw new RunStoreError('invalid-transition', `Run "${manifest.name}" is ${opened.manifest.state}; only a queued, stopped, failed or crashed run can be started.`);
     }
-    if (manifest.kind !== 'pretrain') throw new RunStoreError('invalid-input', `Run "${manifest.name}" is a ${manifest.kind} run; this trainer host runs pre-training.`);
+    // Each kind's own validator (run-kinds.ts), the same one runs.create used.
+    const spec = findRunKindSpec(manifest.kind);
+    if (spec === undefined) throw new RunStoreError('invalid-input', `Run "${manifest.name}" is a ${manifest.kind} run; this trainer host cannot run that kind.`);
 
     // Refused before any process starts: every bad field named.
     try {
-      validatePretrainConfig(manifest.config);
+      spec.validate(manifest.config);
     } catch (error) {
       if (error instanceof ConfigValidationError) {
         await this.store.transition(runId, 'failed', `invalid configuration: ${error.problems.map((p) => `${p.flag}: ${p.message}`).join('; ')}`);

@@ -1,6 +1,6 @@
 /**
  * The per-kind registry and the pieces of the runs service that need no trainer process: config
- * checks (problems and notices), the `invalid-config` and `unsupported-kind` errors, dataset
+ * checks of both kinds (problems and notices), the `invalid-config` error, dataset
  * labels, the run log (events + recent trainer lines, levels, order), the "what does auto mean
  * here" probe, and the invalid-transition message.
  */
@@ -40,11 +40,27 @@ describe('run kinds', () => {
     assert.equal(pretrain.datasetLabel({ lr: -1 }), undefined);
   });
 
-  it('answers unsupported-kind for fine-tuning until it is registered', () => {
-    assert.throws(
-      () => runKindSpec('finetune'),
-      (error: unknown) => error instanceof ApiError && error.code === 'unsupported-kind' && /finetune/.test(error.message) && /pretrain/.test(error.message),
-    );
+  it('registers fine-tuning: its own checks, defaults, retention, presets and dataset labels', () => {
+    const finetune = runKindSpec('finetune');
+    const ok = finetune.check({ backbone: 'resnet18_slim_encoder' });
+    assert.ok(ok.ok);
+    assert.equal(ok.config['dataRoot'], 'synthetic-expressions');
+    assert.equal(finetune.seedOf(ok.config), 23456);
+    assert.ok(ok.notices.some((n) => n.flag === '--pretrained'), 'no initialisation is a from-scratch baseline');
+    assert.deepEqual(finetune.defaultCheckpointPolicy, { everyNEpochs: 1, saveLast: true, saveTopK: 1, monitor: 'valTop1', mode: 'max' });
+    assert.deepEqual(finetune.presets().map((p) => p.id), ['fer-rafdb-paper', 'linear-probe', 'quick-demo']);
+    assert.ok(finetune.fields().some((f) => f['key'] === 'pretrained' && f['flag'] === '--pretrained'));
+
+    const bad = finetune.check({ mode: 'probe', lr: 0, dataset: 'raf' });
+    assert.ok(!bad.ok);
+    assert.deepEqual(bad.problems.map((p) => p.field), [null, 'mode', 'lr']);
+    assert.match(invalidConfigError(finetune, bad.problems).message, /^Invalid fine-tuning configuration \(3 problems\): /);
+    assert.throws(() => finetune.validate({ lr: 0 }), /--lr/);
+
+    assert.equal(finetune.datasetLabel({ dataRoot: 'synthetic-expressions' }), 'Synthetic expressions');
+    assert.equal(finetune.datasetLabel({ dataRoot: '/data/raf', layout: 'raf-db' }), 'RAF-DB at /data/raf');
+    assert.equal(finetune.datasetLabel({ dataRoot: '/data/faces', trainPercent: 0.5 }), 'Labelled folder at /data/faces, 50% of it');
+    assert.equal(finetune.datasetLabel({ lr: -1 }), undefined);
   });
 });
 

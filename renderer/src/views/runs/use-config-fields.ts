@@ -1,24 +1,33 @@
-// The configuration field descriptions (`runs.configForm`), fetched once per page and shared by
-// every read-only config view: labels, groups and defaults for showing a stored run.json config.
-import { shallowRef } from 'vue';
+// The configuration field descriptions (`runs.configForm`), fetched once per page and run kind and
+// shared by every read-only config view: labels, groups and defaults for showing a stored run.json config.
+import { shallowRef, type ShallowRef } from 'vue';
+import type { RunSummary } from '@contract/api';
 import { useApi } from '../../api';
 import { parseFieldDescriptions, type FieldDescription } from '../../components/forms/field-description';
 
-const fields = shallowRef<FieldDescription[] | null>(null);
-let loading: Promise<void> | null = null;
+type RunKind = RunSummary['kind'];
 
-export function useConfigFields() {
+interface KindFields {
+  fields: ShallowRef<FieldDescription[] | null>;
+  loading: Promise<void> | null;
+}
+const byKind = new Map<RunKind, KindFields>();
+
+export function useConfigFields(kind: RunKind = 'pretrain') {
+  let entry = byKind.get(kind);
+  if (entry === undefined) byKind.set(kind, (entry = { fields: shallowRef<FieldDescription[] | null>(null), loading: null }));
+  const state = entry;
   function load(): Promise<void> {
-    loading ??= useApi()
-      .runs.configForm({ kind: 'pretrain' })
+    state.loading ??= useApi()
+      .runs.configForm({ kind })
       .then((form) => {
-        fields.value = parseFieldDescriptions(form.fields).fields;
+        state.fields.value = parseFieldDescriptions(form.fields).fields;
       })
       .catch(() => {
         // Without descriptions the config is still shown, keyed by its raw names; try again next time.
-        loading = null;
+        state.loading = null;
       });
-    return loading;
+    return state.loading;
   }
-  return { fields, load };
+  return { fields: state.fields, load };
 }

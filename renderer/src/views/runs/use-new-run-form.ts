@@ -9,19 +9,22 @@ import { groupFields, parseFieldDescriptions, type FieldDescription, type JsonVa
 import { useRunsStore } from '../../stores/runs';
 import { latestOnly } from './latest-only';
 
+type RunKind = RunSummary['kind'];
+
 export interface ValidationVerdict {
   ok: boolean;
   problems: ConfigProblemInfo[];
   notices: { flag: string; level: 'info' | 'warning'; message: string }[];
 }
 
-/** Default name of a run: the preset's id or "fra-run", with the date, e.g. "quick-demo 28 Nov". */
-function suggestedName(presetId: string | null): string {
+/** Default name of a run: the preset's id or "fra-run" / "fine-tune", with the date, e.g. "quick-demo 28 Nov". */
+function suggestedName(presetId: string | null, kind: RunKind = 'pretrain'): string {
   const day = new Date().toLocaleDateString('en-GB', { day: 'numeric', month: 'short' });
-  return `${presetId ?? 'fra-run'} ${day}`;
+  return `${presetId ?? (kind === 'finetune' ? 'fine-tune' : 'fra-run')} ${day}`;
 }
 
-export function useNewRunForm() {
+/** `kind` picks the run kind whose form, validation, estimate and create are used (default pre-training). */
+export function useNewRunForm(kind: RunKind = 'pretrain') {
   const runs = useRunsStore();
   const form = shallowRef<ConfigForm | null>(null);
   const formError = ref<ApiErrorInfo | null>(null);
@@ -66,7 +69,7 @@ export function useNewRunForm() {
   });
 
   const validator = latestOnly(
-    (config: Record<string, JsonValue>) => useApi().runs.validate({ kind: 'pretrain', config }),
+    (config: Record<string, JsonValue>) => useApi().runs.validate({ kind, config }),
     (answer) => {
       verdict.value = answer;
       validationError.value = null;
@@ -80,7 +83,7 @@ export function useNewRunForm() {
   );
 
   const estimator = latestOnly(
-    (config: Record<string, JsonValue>) => useApi().runs.estimate({ kind: 'pretrain', config }),
+    (config: Record<string, JsonValue>) => useApi().runs.estimate({ kind, config }),
     (answer) => {
       estimate.value = answer;
       estimateError.value = null;
@@ -112,7 +115,7 @@ export function useNewRunForm() {
   async function load(): Promise<void> {
     formError.value = null;
     try {
-      const answer = await useApi().runs.configForm({ kind: 'pretrain' });
+      const answer = await useApi().runs.configForm({ kind });
       const parsed = parseFieldDescriptions(answer.fields);
       form.value = answer;
       fields.value = parsed.fields;
@@ -127,10 +130,10 @@ export function useNewRunForm() {
   /** Resets every field to the preset's value (FRA default where the preset is silent). */
   function applyPreset(id: string | null): void {
     const preset = form.value?.presets.find((p) => p.id === id) ?? null;
-    const previousSuggestion = suggestedName(presetId.value);
+    const previousSuggestion = suggestedName(presetId.value, kind);
     presetId.value = preset?.id ?? null;
     drafts.value = draftsFor(fields.value, (preset?.values ?? {}) as Record<string, JsonValue>);
-    if (name.value === '' || name.value === previousSuggestion) name.value = suggestedName(presetId.value);
+    if (name.value === '' || name.value === previousSuggestion) name.value = suggestedName(presetId.value, kind);
   }
 
   function setDraft(key: string, value: string | boolean): void {
@@ -140,7 +143,7 @@ export function useNewRunForm() {
   /** Creates and queues the run; the created run, or null with the error in the runs store. */
   async function start(): Promise<RunSummary | null> {
     if (blockedReason.value !== null) return null;
-    return runs.create({ kind: 'pretrain', name: name.value.trim(), config: draftConfig.value.config });
+    return runs.create({ kind, name: name.value.trim(), config: draftConfig.value.config });
   }
 
   return {
