@@ -4,7 +4,9 @@
  *   and to the runs list showing a run with 100,000 logged steps;
  * - frame times while flinging the thumbnail grid over 1,000,000 generated entries (the app's
  *   VirtualGrid) and while panning a metrics chart of 1,000,000 points (the app's MetricsChart, with
- *   and without smoothing), on a bench page built from the real components (bench/ui/);
+ *   and without smoothing), on a bench page built from the real components (bench/ui/); for the
+ *   chart also the main-thread work of one pan step rendered synchronously (not rounded up to whole
+ *   frames, so it shows changes that frame times hide);
  * - API round trip over HTTP for a live-sized metrics batch (250 rows) and for a whole 100,000-step history.
  *
  * Targets (issue 6): frames under 16.7 ms keep 60 fps; the machine is shared, so read the medians.
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
     }
 
     // 2. Frame times on the bench page.
+    const renderWork = new Map<string, number[]>();
     const frames = async (query: string): Promise<number[]> => {
       const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 } });
       const page = await context.newPage();
@@ -156,6 +159,10 @@ async function main(): Promise<void> {
         page.evaluate((count) => (globalThis as unknown as { bench: { run(frames: number): Promise<{ frameMs: number[] }> } }).bench.run(count), n);
       await run(10); // warm-up: JIT, first layout
       const { frameMs } = await run(FRAMES);
+      if (query.startsWith('scene=chart')) {
+        const work = await page.evaluate((count) => (globalThis as unknown as { bench: { renderMs(frames: number): number[] } }).bench.renderMs(count), FRAMES);
+        renderWork.set(query, work);
+      }
       await context.close();
       return frameMs;
     };
@@ -199,6 +206,10 @@ async function main(): Promise<void> {
     console.log(`| grid fling over 1,000,000 entries (600 px/frame) | ${frameSummary(gridFrames)} |`);
     console.log(`| chart pan, 1,000,000 points, smoothing 0.6 | ${frameSummary(chartFrames)} |`);
     console.log(`| chart pan, 1,000,000 points, no smoothing | ${frameSummary(chartRawFrames)} |`);
+    for (const [query, label] of [['scene=chart&smoothing=0.6', 'smoothing 0.6'], ['scene=chart&smoothing=0', 'no smoothing']] as const) {
+      const work = renderWork.get(query) ?? [];
+      console.log(`| chart pan step, main-thread work (render + raster, unpaced), ${label} | median ${quantile(work, 0.5).toFixed(1)} ms · p95 ${quantile(work, 0.95).toFixed(1)} ms |`);
+    }
     console.log(`| runs.metrics live batch (${batchInfo.rows} rows, ${(batchInfo.bytes / 1024).toFixed(0)} KiB) over HTTP | median ${quantile(batch, 0.5).toFixed(1)} ms · p95 ${quantile(batch, 0.95).toFixed(1)} ms |`);
     console.log(`| runs.metrics whole history (${historyInfo.rows.toLocaleString('en')} rows, ${(historyInfo.bytes / 1048576).toFixed(1)} MiB) | median ${quantile(history, 0.5).toFixed(0)} ms |`);
     console.log(`\nframe budget for 60 fps: 16.7 ms; ratio grid median / budget = ${(quantile(gridFrames, 0.5) / 16.7).toFixed(2)}, chart (smoothed) = ${(quantile(chartFrames, 0.5) / 16.7).toFixed(2)}`);

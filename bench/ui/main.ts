@@ -34,7 +34,12 @@ function measureFrames(frames: number, step: (i: number) => void): Promise<Frame
 
 declare global {
   interface Window {
-    bench: { ready: boolean; run(frames: number): Promise<FrameStats> };
+    bench: {
+      ready: boolean;
+      run(frames: number): Promise<FrameStats>;
+      /** Chart scene: milliseconds of main-thread work per pan step, rendered synchronously (no frame pacing). */
+      renderMs?(frames: number): number[];
+    };
   }
 }
 
@@ -77,13 +82,27 @@ if (scene === 'grid') {
         h(MetricsChart, { ref: chart, chartId: 'bench', title: 'Loss (1,000,000 steps)', series: [{ id: 'a', label: 'run a', x, y }], smoothing, height: 360 }),
       ]),
   }).mount('#app');
+  // Pan a window of a tenth of the series across it, 0.5 % of the series per frame.
+  const panTo = (i: number): void => {
+    const min = 1 + ((i * ENTRIES) / 200) % (ENTRIES * 0.9);
+    chart.value?.setWindow({ min, max: min + ENTRIES / 10 });
+  };
   window.bench = {
     ready: true,
-    // Pan a window of a tenth of the series across it, 0.5 % of the series per frame.
-    run: (frames) =>
-      measureFrames(frames, (i) => {
-        const min = 1 + ((i * ENTRIES) / 200) % (ENTRIES * 0.9);
-        chart.value?.setWindow({ min, max: min + ENTRIES / 10 });
-      }),
+    run: (frames) => measureFrames(frames, panTo),
+    renderMs: (frames) => {
+      const canvas = document.querySelector('[data-testid="chart-bench"] canvas');
+      const context = canvas instanceof HTMLCanvasElement ? canvas.getContext('2d') : null;
+      const times: number[] = [];
+      for (let i = 0; i < frames; i++) {
+        const started = performance.now();
+        panTo(i);
+        chart.value?.renderNow();
+        // Reading a pixel makes the canvas rasterise what was drawn, so that counts too.
+        context?.getImageData(0, 0, 1, 1);
+        times.push(performance.now() - started);
+      }
+      return times;
+    },
   };
 }

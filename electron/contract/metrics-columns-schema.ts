@@ -21,10 +21,11 @@ export function firstInvalidIndex(values: readonly unknown[], nullable: boolean)
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'missing';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
-  return typeof value;
+  return `a value of type ${typeof value}`;
 }
 
 /** Why `value` is not a column, or null when it is one. */

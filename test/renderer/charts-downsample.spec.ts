@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUCKETS_PER_PIXEL, bucketCountFor, bucketIndex, downsampleMinMax, lowerBound, upperBound } from '../../renderer/src/charts/downsample.js';
+import { BUCKETS_PER_PIXEL, bucketCountFor, bucketIndex, downsampleMinMax, downsampleWithPlan, lowerBound, planBuckets, upperBound, type XWindow } from '../../renderer/src/charts/downsample.js';
 
 /** A deterministic, wiggly series (no Math.random: failures must reproduce). */
 function wave(n: number): { x: Float64Array; y: Float64Array } {
@@ -45,10 +45,10 @@ describe('bucket bounds', () => {
     expect(bucketIndex(500, 0, 100, 10)).toBe(9);
     expect(bucketIndex(7, 7, 7, 10)).toBe(0);
   });
-  it('uses two buckets per pixel', () => {
-    expect(BUCKETS_PER_PIXEL).toBe(2);
-    expect(bucketCountFor(800)).toBe(1600);
-    expect(bucketCountFor(0)).toBe(2);
+  it('uses one bucket per device pixel', () => {
+    expect(BUCKETS_PER_PIXEL).toBe(1);
+    expect(bucketCountFor(800)).toBe(800);
+    expect(bucketCountFor(0)).toBe(1);
   });
 });
 
@@ -63,8 +63,8 @@ describe('downsampleMinMax', () => {
   it('turns a million points into a few thousand and keeps a single spike and dip', () => {
     const out = downsampleMinMax(x, y, n, null, 1000);
     expect(out.sourceCount).toBe(n);
-    expect(out.length).toBeLessThanOrEqual(2000 * 5);
-    expect(out.length).toBeGreaterThan(2000);
+    expect(out.length).toBeLessThanOrEqual(1000 * 5);
+    expect(out.length).toBeGreaterThan(1000);
     const ys = Array.from(out.y);
     expect(ys).toContain(1000);
     expect(ys).toContain(-1000);
@@ -82,7 +82,7 @@ describe('downsampleMinMax', () => {
 
   it('keeps every bucket\'s extremes: the envelope per bucket matches the raw data', () => {
     const small = wave(10_000);
-    const out = downsampleMinMax(small.x, small.y, 10_000, null, 100); // 200 buckets of 50 points
+    const out = downsampleMinMax(small.x, small.y, 10_000, null, 200); // 200 buckets of 50 points
     for (let b = 0; b < 200; b += 1) {
       const lo = b * 50;
       let rawMin = Infinity;
@@ -150,5 +150,79 @@ describe('downsampleMinMax', () => {
   it('passes gaps through in small series too', () => {
     const out = downsampleMinMax(new Float64Array([0, 1, 2]), new Float64Array([1, Number.NaN, 3]), 3, null, 100);
     expect(Number.isNaN(out.y[1]!)).toBe(true);
+  });
+});
+
+/**
+ * The definition of the downsampling, written the slow and obvious way: every point is put in its
+ * bucket with bucketIndex, and each bucket keeps first/min/max/last (and its first gap) in x order.
+ */
+function referenceBuckets(x: Float64Array, y: Float64Array, window: XWindow | null, pixels: number): [number, number][] {
+  const n = x.length;
+  const first = window === null ? 0 : lowerBound(x, n, window.min);
+  const end = window === null ? n : upperBound(x, n, window.max);
+  const count = bucketCountFor(pixels);
+  const min = window === null ? x[0]! : window.min;
+  const max = window === null ? x[n - 1]! : window.max;
+  const buckets = new Map<number, number[]>();
+  for (let i = first; i < end; i += 1) {
+    const b = bucketIndex(x[i]!, min, max, count);
+    buckets.set(b, [...(buckets.get(b) ?? []), i]);
+  }
+  const out: [number, number][] = [];
+  for (const indices of buckets.values()) {
+    const finite = indices.filter((i) => Number.isFinite(y[i]!));
+    const gap = indices.find((i) => !Number.isFinite(y[i]!));
+    const kept = new Set<number>();
+    if (finite.length > 0) {
+      kept.add(finite[0]!).add(finite[finite.length - 1]!);
+      kept.add(finite.reduce((a, i) => (y[i]! < y[a]! ? i : a)));
+      kept.add(finite.reduce((a, i) => (y[i]! > y[a]! ? i : a)));
+    }
+    if (gap !== undefined) kept.add(gap);
+    for (const i of [...kept].sort((a, b) => a - b)) out.push([x[i]!, i === gap ? Number.NaN : y[i]!]);
+  }
+  return out;
+}
+
+function pairs(out: { x: Float64Array; y: Float64Array; length: number }): [number, number][] {
+  return Array.from({ length: out.length }, (_, i) => [out.x[i]!, out.y[i]!]);
+}
+
+describe('bucket plans', () => {
+  // Uneven x (repeated and skipped steps), gaps and infinities: the cases a plan could get wrong.
+  const n = 20_000;
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i += 1) {
+    at += i % 97 === 0 ? 0 : i % 13 === 0 ? 7 : 1;
+    x[i] = at;
+    y[i] = i % 501 === 0 ? Number.NaN : i % 777 === 0 ? Number.POSITIVE_INFINITY : Math.sin(i / 30) + 0.3 * Math.sin(i * 1.3);
+  }
+
+  it('keep exactly the points the per-point definition keeps, whole range and windows', () => {
+    for (const window of [null, { min: 1234.5, max: 9876.25 }, { min: x[100]!, max: x[19_000]! }]) {
+      for (const pixels of [37, 300, 1200]) {
+        const out = downsampleMinMax(x, y, n, window, pixels);
+        const inner = window === null ? pairs(out) : pairs(out).filter(([px]) => px > window.min && px < window.max);
+        const expected = referenceBuckets(x, y, window, pixels).filter(([px]) => window === null || (px > window.min && px < window.max));
+        expect(inner).toEqual(expected);
+      }
+    }
+  });
+
+  it('one plan serves every y column of the same x (a raw line and its smoothed line)', () => {
+    const smoothed = y.map((v, i) => (Number.isFinite(v) ? v * 0.5 + i * 1e-4 : v));
+    const window = { min: 500, max: 15_000 };
+    const plan = planBuckets(x, n, window, 640);
+    expect(pairs(downsampleWithPlan(plan, x, y))).toEqual(pairs(downsampleMinMax(x, y, n, window, 640)));
+    expect(pairs(downsampleWithPlan(plan, x, smoothed))).toEqual(pairs(downsampleMinMax(x, smoothed, n, window, 640)));
+  });
+
+  it('draws every point when the window holds few of them', () => {
+    const plan = planBuckets(x, n, { min: 100, max: 140 }, 800);
+    expect(plan.bounds).toBeNull();
+    expect(plan.end - plan.first).toBeLessThan(50);
   });
 });

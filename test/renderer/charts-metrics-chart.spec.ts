@@ -2,9 +2,10 @@
 // canvas context; the component picks SVG by itself there).
 import { mount } from '@vue/test-utils';
 import type { ECharts } from 'echarts/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
 import type { ChartSeriesInput } from '../../renderer/src/charts/chart-series.js';
+import { lineDataPairs } from '../../renderer/src/charts/metrics-chart-option.js';
 import MetricsChart from '../../renderer/src/components/charts/MetricsChart.vue';
 
 function ramp(id: string, n: number, spikeAt = -1): ChartSeriesInput {
@@ -22,7 +23,9 @@ function ramp(id: string, n: number, spikeAt = -1): ChartSeriesInput {
 const nextFrame = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 
 type Lines = { id: string; data: [number, number | null][] }[];
-const linesOf = (chart: ECharts): Lines => (chart.getOption() as { series: Lines }).series;
+/** The lines ECharts holds, their flat [x0, y0, x1, y1, …] data read back as [x, y] pairs. */
+const linesOf = (chart: ECharts): Lines =>
+  (chart.getOption() as { series: { id: string; data: ArrayLike<number> }[] }).series.map((line) => ({ id: line.id, data: lineDataPairs(line.data) }));
 
 describe('MetricsChart', () => {
   it('renders a downsampled line, labelled for assistive technology', async () => {
@@ -109,6 +112,44 @@ describe('MetricsChart', () => {
     await nextFrame();
     expect(wrapper.get('[data-testid="chart-loss/total"]').attributes('data-points')).toBe('150');
     expect(linesOf(chart)[0]!.data.length).toBe(150);
+    wrapper.unmount();
+  });
+
+  it('pans by sending only the lines, and keeps tooltips reading the current data', async () => {
+    const wrapper = mount(MetricsChart, {
+      attachTo: document.body,
+      props: { chartId: 'loss/total', title: 'Total loss', series: [ramp('run-a', 10_000)], smoothing: 0.6 },
+    });
+    const chart = (wrapper.vm as unknown as { instance: () => ECharts }).instance();
+    const setOption = vi.spyOn(chart, 'setOption');
+    const exposed = wrapper.vm as unknown as { setWindow: (w: { min: number; max: number } | null) => void };
+    exposed.setWindow({ min: 2000, max: 3000 });
+    await nextFrame();
+    const update = setOption.mock.calls.at(-1)![0] as Record<string, unknown>;
+    expect(Object.keys(update).sort()).toEqual(['dataZoom', 'series', 'xAxis']);
+    const xs = linesOf(chart)[0]!.data.map(([x]) => x);
+    expect(Math.min(...xs)).toBe(2000);
+    expect(Math.max(...xs)).toBe(3000);
+
+    // New values under the same id: the tooltip (built with the first full option) tells the new truth.
+    const replaced = ramp('run-a', 10_000);
+    replaced.y[4] = 123.5;
+    await wrapper.setProps({ series: [replaced] });
+    await nextFrame();
+    const formatter = (chart.getOption() as { tooltip: { formatter: (p: unknown) => string }[] }).tooltip[0]!.formatter;
+    expect(formatter([{ axisValue: 5 }])).toContain('123.5');
+
+    // Lines are drawn without recording their points for hit-testing (releaseLinePathRecords).
+    const zr = chart.getZr() as unknown as { storage: { getDisplayList: () => { type?: string; silent?: boolean }[] } };
+    const lines = zr.storage.getDisplayList().filter((el) => el.type === 'ec-polyline');
+    expect(lines.length).toBe(2);
+    expect(lines.every((el) => el.silent === true)).toBe(true);
+    expect(wrapper.findAll('path').some((path) => (path.attributes('d') ?? '').length > 1000)).toBe(true);
+
+    // A log scale changes the axes: the full option is sent again.
+    await wrapper.setProps({ logScale: true });
+    await nextFrame();
+    expect((setOption.mock.calls.at(-1)![0] as { yAxis?: { type: string } }).yAxis?.type).toBe('log');
     wrapper.unmount();
   });
 

@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { dataExtent, nearestIndex, prepareChartSeries, stepWindow, summarizeSeries, windowFromPercent, type ChartSeriesInput } from '../../renderer/src/charts/chart-series.js';
 import { formatBytes, formatDuration, formatValue } from '../../renderer/src/charts/format.js';
 import { chartSpecsFor } from '../../renderer/src/charts/metric-catalog.js';
-import { buildMetricsChartOption, RAW_LINE_OPACITY, tooltipHtml, tooltipRows } from '../../renderer/src/charts/metrics-chart-option.js';
+import { buildMetricsChartOption, buildMetricsChartUpdate, chartStructureKey, lineDataPairs, RAW_LINE_OPACITY, toLineData, tooltipHtml, tooltipRows } from '../../renderer/src/charts/metrics-chart-option.js';
+import { downsampleMinMax } from '../../renderer/src/charts/downsample.js';
+import { SmoothingCache } from '../../renderer/src/charts/smoothing.js';
 import { debiasedEma } from '../../renderer/src/charts/smoothing.js';
 
 function series(id: string, ys: number[], x0 = 1): ChartSeriesInput {
   return { id, label: id, x: Float64Array.from(ys, (_, i) => x0 + i), y: Float64Array.from(ys) };
 }
 
-type LineSeries = { id: string; data: [number, number | null][]; lineStyle: { width: number; opacity?: number } };
+type LineSeries = { id: string; data: Float64Array; lineStyle: { width: number; opacity?: number } };
 
 describe('preparing series for a chart', () => {
   it('smooths the full data, then downsamples raw and smoothed lines', () => {
@@ -63,6 +65,27 @@ describe('preparing series for a chart', () => {
   });
 });
 
+describe('smoothing across renders', () => {
+  it('the cached smoothed line equals smoothing the whole series directly, for every window and as it grows', () => {
+    const n = 50_000;
+    const ys = Array.from({ length: n }, (_, i) => 3 / (1 + i / 5000) + 0.3 * Math.sin(i / 5) + (i % 4999 === 0 ? Number.NaN : 0));
+    const full = series('a', ys);
+    const cache = new SmoothingCache();
+    for (const [length, window] of [
+      [20_000, null],
+      [20_000, { min: 5000, max: 9000 }],
+      [n, { min: 30_000.5, max: 41_000 }],
+      [n, null],
+    ] as const) {
+      const s = { ...full, x: full.x.subarray(0, length), y: full.y.subarray(0, length) };
+      const [prepared] = prepareChartSeries([s], { window, pixelWidth: 700, smoothing: 0.8, logScale: false, cache });
+      const direct = downsampleMinMax(s.x, debiasedEma(s.y, 0.8), length, window, 700);
+      expect(Array.from(prepared!.smoothed!.y)).toEqual(Array.from(direct.y));
+      expect(Array.from(prepared!.smoothed!.x)).toEqual(Array.from(direct.x));
+    }
+  });
+});
+
 describe('the ECharts option', () => {
   const a = { ...series('run-a', [5, 4, 3]), color: '#111111' };
   const b = { ...series('run-b', [6, 5]), color: '#222222' };
@@ -74,7 +97,8 @@ describe('the ECharts option', () => {
     expect(lines.map((l) => l.id)).toEqual(['run-a:raw', 'run-a:smoothed', 'run-b:raw', 'run-b:smoothed']);
     expect(lines[0]!.lineStyle.opacity).toBe(RAW_LINE_OPACITY);
     expect(lines[1]!.lineStyle.width).toBeGreaterThan(lines[0]!.lineStyle.width);
-    expect(lines[0]!.data).toEqual([[1, 5], [2, 4], [3, 3]]);
+    expect(lines[0]!.data).toBeInstanceOf(Float64Array);
+    expect(lineDataPairs(lines[0]!.data)).toEqual([[1, 5], [2, 4], [3, 3]]);
     expect((option.legend as { show: boolean }).show).toBe(true);
   });
 
@@ -86,14 +110,43 @@ describe('the ECharts option', () => {
     expect(option.dataZoom).toEqual([expect.objectContaining({ type: 'inside', startValue: 1.5, endValue: 2.5 }), expect.objectContaining({ type: 'slider', startValue: 1.5, endValue: 2.5 })]);
     const raw = (option.series as LineSeries[])[0]!;
     expect(raw.lineStyle.opacity).toBe(1);
-    expect(raw.data).toEqual([[1.5, 4.5], [2, 4], [2.5, 3.5]]);
+    expect(lineDataPairs(raw.data)).toEqual([[1.5, 4.5], [2, 4], [2.5, 3.5]]);
   });
 
   it('turns gaps into nulls so lines break', () => {
     const gap = series('g', [1, Number.NaN, 3]);
     const prepared = prepareChartSeries([gap], { window: null, pixelWidth: 600, smoothing: 0, logScale: false });
     const option = buildMetricsChartOption({ prepared, extent: dataExtent([gap]), window: null, xAxisMode: 'step', xAxisName: 'step', logScale: false, valueFormat: 'value' });
-    expect((option.series as LineSeries[])[0]!.data).toEqual([[1, 1], [2, null], [3, 3]]);
+    expect(lineDataPairs((option.series as LineSeries[])[0]!.data)).toEqual([[1, 1], [2, null], [3, 3]]);
+  });
+
+  it('hands ECharts flat typed arrays, NaN marking gaps', () => {
+    const data = toLineData({ x: new Float64Array([1, 2, 3]), y: new Float64Array([5, Number.NaN, 7]), length: 3, sourceCount: 3 });
+    expect(data).toBeInstanceOf(Float64Array);
+    expect(Array.from(data)).toEqual([1, 5, 2, Number.NaN, 3, 7]);
+    expect(lineDataPairs(data)).toEqual([[1, 5], [2, null], [3, 7]]);
+  });
+
+  it('per-frame updates carry only points, the x extent and the zoom window', () => {
+    const prepared = prepareChartSeries([a], { window: { min: 1.5, max: 2.5 }, pixelWidth: 600, smoothing: 0.6, logScale: false });
+    const update = buildMetricsChartUpdate({ prepared, extent: { min: 1, max: 3 }, window: { min: 1.5, max: 2.5 } });
+    expect(Object.keys(update).sort()).toEqual(['dataZoom', 'series', 'xAxis']);
+    expect(update.xAxis).toEqual({ min: 1, max: 3 });
+    expect((update.series as LineSeries[]).map((l) => l.id)).toEqual(['run-a:raw', 'run-a:smoothed']);
+    expect(lineDataPairs((update.series as LineSeries[])[0]!.data)).toEqual([[1.5, 4.5], [2, 4], [2.5, 3.5]]);
+    // While the user drags the zoom, the window is left to ECharts.
+    expect(buildMetricsChartUpdate({ prepared, extent: { min: 1, max: 3 }, window: undefined })).not.toHaveProperty('dataZoom');
+  });
+
+  it('the structure key changes with what the full option holds, not with the points', () => {
+    const base = { xAxisMode: 'step' as const, xAxisName: 'step', logScale: false as boolean, valueFormat: 'value' as const };
+    const key = (s: ChartSeriesInput[], smoothing: number, extra: Partial<typeof base> = {}) =>
+      chartStructureKey({ ...base, ...extra, prepared: prepareChartSeries(s, { window: null, pixelWidth: 600, smoothing, logScale: false }) });
+    expect(key([a], 0.6)).toBe(key([{ ...a, y: new Float64Array([9, 9, 9]) }], 0.9));
+    expect(key([a], 0.6)).not.toBe(key([a], 0));
+    expect(key([a], 0.6)).not.toBe(key([a, b], 0.6));
+    expect(key([a], 0.6)).not.toBe(key([a], 0.6, { logScale: true }));
+    expect(key([a], 0.6)).not.toBe(key([{ ...a, color: '#333333' }], 0.6));
   });
 
   it('the tooltip shows exact full-resolution values at the nearest step', () => {

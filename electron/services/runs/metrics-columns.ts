@@ -43,6 +43,10 @@ export class MetricsColumnsBuilder {
   private readonly time: (number | null)[] = [];
   private readonly series = new Map<string, (number | null)[]>();
   private readonly round: boolean;
+  /** Series keys of nested values ("loss/" + "total"), made once rather than once per record. */
+  private readonly nestedKeys = new Map<string, Map<string, string>>();
+  /** Series that got a value in the row being added (the rest are padded with null). */
+  private filled = 0;
 
   constructor(options: ColumnsBuilderOptions = {}) {
     this.round = options.roundLikeMetricsLog ?? false;
@@ -56,28 +60,33 @@ export class MetricsColumnsBuilder {
     return this.step[this.step.length - 1];
   }
 
+  // add() runs once per line of a history that can be millions of lines long: no per-record
+  // Object.entries pairs or template strings, and padding only when a series was left out.
   add(record: MetricsRecord): void {
     const row = this.step.length;
+    this.filled = 0;
     this.step.push(record.step);
     this.epoch.push(finiteOrNull(record.epoch));
     this.time.push(finiteOrNull(record['time']));
     const r = record as Record<string, unknown>;
 
     const losses = r['losses'];
-    if (isObject(losses)) for (const [name, value] of Object.entries(losses)) this.set(`loss/${name}`, row, value);
+    if (isObject(losses)) for (const name of Object.keys(losses)) this.set(this.nestedKey('loss', name), row, losses[name]);
     const region = r['region'];
     const regionScore = typeof r['regionScore'] === 'number' || r['regionScore'] === null ? r['regionScore'] : isObject(region) ? region['nmi'] : undefined;
     if (regionScore !== undefined) this.set('regionScore', row, regionScore);
     if (isObject(region)) {
-      for (const [name, value] of Object.entries(region)) if (!REGION_SETTINGS.has(name)) this.set(`region/${name}`, row, value);
+      for (const name of Object.keys(region)) if (!REGION_SETTINGS.has(name)) this.set(this.nestedKey('region', name), row, region[name]);
     }
-    for (const [key, value] of Object.entries(r)) {
+    for (const key of Object.keys(r)) {
       if (NOT_SERIES.has(key)) continue;
-      this.flatten(key, value, row, 1);
+      this.flatten(key, r[key], row, 1);
     }
     // Series this record did not mention get a null for this row.
-    const length = row + 1;
-    for (const values of this.series.values()) if (values.length < length) values.push(null);
+    if (this.filled < this.series.size) {
+      const length = row + 1;
+      for (const values of this.series.values()) if (values.length < length) values.push(null);
+    }
   }
 
   build(): MetricsColumns {
@@ -93,7 +102,22 @@ export class MetricsColumnsBuilder {
       return;
     }
     if (depth >= MAX_DEPTH || !isObject(value)) return;
-    for (const [name, inner] of Object.entries(value)) this.flatten(`${key}/${name}`, inner, row, depth + 1);
+    for (const name of Object.keys(value)) this.flatten(this.nestedKey(key, name), value[name], row, depth + 1);
+  }
+
+  /** `${parent}/${name}`, interned: the same few keys come back on every record. */
+  private nestedKey(parent: string, name: string): string {
+    let names = this.nestedKeys.get(parent);
+    if (names === undefined) {
+      names = new Map();
+      this.nestedKeys.set(parent, names);
+    }
+    let key = names.get(name);
+    if (key === undefined) {
+      key = `${parent}/${name}`;
+      names.set(name, key);
+    }
+    return key;
   }
 
   private set(key: string, row: number, value: unknown): void {
@@ -105,6 +129,7 @@ export class MetricsColumnsBuilder {
     if (values.length > row) return; // the same key twice in one record: the first wins
     const number = finiteOrNull(value);
     values.push(number !== null && this.round && !Number.isInteger(number) ? Number(number.toPrecision(9)) : number);
+    this.filled += 1;
   }
 }
 

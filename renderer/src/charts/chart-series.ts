@@ -1,8 +1,9 @@
 // From full-resolution series to what one chart draws for its current window: smoothing on the
 // full data, then min/max downsampling of raw and smoothed lines, plus the exact-value lookups
 // the tooltip and the accessible summary use. Pure, so it is tested without a canvas.
-import { downsampleMinMax, lowerBound, type DownsampledSeries, type XWindow } from './downsample';
+import { downsampleWithPlan, lowerBound, planBuckets, type DownsampledSeries, type XWindow } from './downsample';
 import type { ColumnStats } from './growable-column';
+import { SMOOTHED_LINE_WIDTH, smoothedLineWidth } from './line-width';
 import { clampSmoothingWeight, SmoothingCache } from './smoothing';
 
 export interface ChartSeriesInput {
@@ -27,12 +28,15 @@ export interface PreparedSeries {
   raw: DownsampledSeries;
   /** Null when smoothing is off. */
   smoothed: DownsampledSeries | null;
+  /** Stroke width of the smoothed line: 1 px where it is a band of pixel-scale zigzags (line-width.ts). */
+  smoothedWidth: number;
   /** True when the window holds values ≤ 0 that a log axis cannot show. */
   hidesNonPositive: boolean;
 }
 
 export interface PrepareOptions {
   window: XWindow | null;
+  /** Width of the plot in device pixels (CSS pixels × devicePixelRatio): one bucket each. */
   pixelWidth: number;
   smoothing: number;
   logScale: boolean;
@@ -48,15 +52,19 @@ export function prepareChartSeries(series: readonly ChartSeriesInput[], options:
   const cache = options.cache ?? new SmoothingCache();
   return series.map((s) => {
     const length = seriesLength(s);
-    const raw = downsampleMinMax(s.x, s.y, length, options.window, options.pixelWidth);
-    const smoothed = weight > 0 ? downsampleMinMax(s.x, cache.get(s.id, s.y, length, weight), length, options.window, options.pixelWidth) : null;
+    // The raw and the smoothed line share x, so they share buckets; the smoothed column comes
+    // from the cache, which only smooths points added since the last render.
+    const plan = planBuckets(s.x, length, options.window, options.pixelWidth);
+    const raw = downsampleWithPlan(plan, s.x, s.y);
+    const smoothed = weight > 0 ? downsampleWithPlan(plan, s.x, cache.get(s.id, s.y, length, weight)) : null;
     // Min/max buckets keep every window minimum, so a non-positive value in the window shows up here.
     const hidesNonPositive = options.logScale && anyNonPositive(raw);
     if (options.logScale) {
       maskNonPositive(raw);
       if (smoothed !== null) maskNonPositive(smoothed);
     }
-    return { id: s.id, label: s.label, color: s.color, raw, smoothed, hidesNonPositive };
+    const smoothedWidth = smoothed === null ? SMOOTHED_LINE_WIDTH : smoothedLineWidth(smoothed.y, smoothed.length, options.pixelWidth);
+    return { id: s.id, label: s.label, color: s.color, raw, smoothed, smoothedWidth, hidesNonPositive };
   });
 }
 

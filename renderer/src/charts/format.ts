@@ -14,10 +14,13 @@ export function formatValue(value: number | null | undefined, digits = 4): strin
   return String(Number(value.toPrecision(digits)));
 }
 
+/** One formatter for all counts: toLocaleString builds a new one per call, on every axis label of every frame. */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
 /** Integers with thousands separators: 1,234,567. */
 export function formatCount(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return Math.round(value).toLocaleString('en-US');
+  return COUNT_FORMAT.format(Math.round(value));
 }
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;

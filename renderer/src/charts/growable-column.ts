@@ -53,6 +53,24 @@ export class GrowableColumn {
     this.observe(value);
   }
 
+  /**
+   * Appends `values[rows[i]]` for each of `rows` (null: all of `values`), null becoming NaN. One
+   * capacity check for the lot: a 250,000-row history page goes in without a call per value.
+   */
+  pushValues(values: readonly (number | null)[], rows: readonly number[] | null): void {
+    const count = rows === null ? values.length : rows.length;
+    this.reserve(this.size + count);
+    const data = this.data;
+    let size = this.size;
+    for (let i = 0; i < count; i += 1) {
+      const value = values[rows === null ? i : rows[i]!];
+      const number = value === null || value === undefined ? Number.NaN : value;
+      data[size++] = number;
+      this.observe(number);
+    }
+    this.size = size;
+  }
+
   /** Appends `count` copies of NaN (rows where this column has no value). */
   pushGap(count: number): void {
     if (count <= 0) return;

@@ -43,47 +43,109 @@ export function formatX(value: number, mode: XAxisMode): string {
   return formatValue(value, 4);
 }
 
-/** [x, y] pairs with null for gaps, the data form ECharts line series take. */
-export function toLineData(series: DownsampledSeries): [number, number | null][] {
-  const data: [number, number | null][] = new Array(series.length);
+/**
+ * ECharts line data as one flat typed array [x0, y0, x1, y1, …], NaN for gaps. ECharts reads a
+ * typed array straight into its column store: no [x, y] pair object per point to allocate, deep
+ * clone and walk on every frame of a pan.
+ */
+export function toLineData(series: DownsampledSeries): Float64Array {
+  const data = new Float64Array(series.length * 2);
   for (let i = 0; i < series.length; i += 1) {
-    const y = series.y[i]!;
-    data[i] = [series.x[i]!, Number.isFinite(y) ? y : null];
+    data[2 * i] = series.x[i]!;
+    data[2 * i + 1] = series.y[i]!;
   }
   return data;
+}
+
+/** [x, y] pairs back from flat line data (null for gaps): what tests and debugging read. */
+export function lineDataPairs(data: ArrayLike<number>): [number, number | null][] {
+  const pairs: [number, number | null][] = [];
+  for (let i = 0; i + 1 < data.length; i += 2) {
+    const y = data[i + 1]!;
+    pairs.push([data[i]!, Number.isFinite(y) ? y : null]);
+  }
+  return pairs;
+}
+
+/** What changes from frame to frame of one line: its points and whether they are marked. */
+interface LineSeriesData {
+  id: string;
+  data: Float64Array;
+  showSymbol: boolean;
+  symbol: string;
+  symbolSize?: number;
+  lineStyle: { width: number; opacity: number };
+}
+
+/** The lines of the prepared series, raw under smoothed, with only what varies per frame. */
+function lineSeriesData(prepared: readonly PreparedSeries[]): { line: LineSeriesData; series: PreparedSeries; role: 'raw' | 'smoothed' }[] {
+  return prepared.flatMap((p) => {
+    const marked = p.raw.length <= MARKED_POINTS_LIMIT;
+    const marks = (on: boolean) => (on ? { showSymbol: true, symbol: 'circle', symbolSize: 4 } : { showSymbol: false, symbol: 'none' });
+    const rawStyle = { width: 1, opacity: p.smoothed === null ? 1 : RAW_LINE_OPACITY };
+    const raw = { line: { id: `${p.id}:raw`, data: toLineData(p.raw), ...marks(marked && p.smoothed === null), lineStyle: rawStyle }, series: p, role: 'raw' as const };
+    if (p.smoothed === null) return [raw];
+    const smoothedStyle = { width: p.smoothedWidth, opacity: 1 };
+    return [raw, { line: { id: `${p.id}:smoothed`, data: toLineData(p.smoothed), ...marks(marked), lineStyle: smoothedStyle }, series: p, role: 'smoothed' as const }];
+  });
+}
+
+/**
+ * Everything of the option except the lines' points, the axis extent and the zoom window: when
+ * this key is unchanged, a render only sends `buildMetricsChartUpdate` and ECharts keeps its
+ * axes, legend, tooltip and styles as they are.
+ */
+export function chartStructureKey(input: Omit<ChartOptionInput, 'extent' | 'window' | 'tooltip'>): string {
+  return JSON.stringify([
+    input.prepared.map((p) => [p.id, p.label, p.color ?? null, p.smoothed !== null]),
+    input.xAxisMode,
+    input.xAxisName,
+    input.logScale,
+    input.valueFormat,
+    input.theme ?? null,
+  ]);
+}
+
+/**
+ * The per-frame part of the option (a pan or a live update): the lines' points, the x extent and,
+ * unless `window` is undefined (the user is dragging the zoom: leave it alone), the zoom window.
+ * Merged into an option built by buildMetricsChartOption with the same structure key.
+ */
+export function buildMetricsChartUpdate(input: { prepared: readonly PreparedSeries[]; extent: XWindow | null; window: XWindow | null | undefined }): EChartsCoreOption {
+  const update: EChartsCoreOption = {
+    xAxis: { min: input.extent?.min, max: input.extent?.max },
+    series: lineSeriesData(input.prepared).map(({ line }) => line),
+  };
+  if (input.window !== undefined) update['dataZoom'] = zoomOption(input.window);
+  return update;
+}
+
+function zoomOption(window: XWindow | null): { start?: number; end?: number; startValue?: number; endValue?: number }[] {
+  const zoom = window === null ? { start: 0, end: 100 } : { startValue: window.min, endValue: window.max };
+  return [zoom, zoom];
 }
 
 export function buildMetricsChartOption(input: ChartOptionInput): EChartsCoreOption {
   const theme = input.theme ?? FALLBACK_CHART_THEME;
   const multiple = input.prepared.length > 1;
-  const zoom = input.window === null ? { start: 0, end: 100 } : { startValue: input.window.min, endValue: input.window.max };
-  const series = input.prepared.flatMap((p) => {
-    const marked = p.raw.length <= MARKED_POINTS_LIMIT;
-    const common = {
-      type: 'line',
-      name: p.label,
-      color: p.color,
-      showSymbol: false,
-      symbol: 'none',
-      connectNulls: false,
-      animation: false,
-      // Downsampling already happened (min/max buckets); ECharts' own sampling would drop spikes.
-      sampling: undefined,
-      emphasis: { disabled: true },
-      clip: true,
-    };
-    const raw = {
-      ...common,
-      ...(marked && p.smoothed === null ? { showSymbol: true, symbol: 'circle', symbolSize: 4 } : {}),
-      id: `${p.id}:raw`,
-      data: toLineData(p.raw),
-      lineStyle: { width: 1, opacity: p.smoothed === null ? 1 : RAW_LINE_OPACITY },
-      z: 1,
-    };
-    if (p.smoothed === null) return [raw];
-    const smoothed = { ...common, ...(marked ? { showSymbol: true, symbol: 'circle', symbolSize: 4 } : {}), id: `${p.id}:smoothed`, data: toLineData(p.smoothed), lineStyle: { width: 2 }, z: 2 };
-    return [raw, smoothed];
-  });
+  const [insideZoom, sliderZoom] = zoomOption(input.window);
+  const series = lineSeriesData(input.prepared).map(({ line, series: p, role }) => ({
+    type: 'line',
+    name: p.label,
+    color: p.color,
+    // Flat typed-array data needs its row width: x then y.
+    dimensions: ['x', 'y'],
+    connectNulls: false,
+    animation: false,
+    // Downsampling already happened (min/max buckets); ECharts' own sampling would drop spikes.
+    sampling: undefined,
+    // The tooltip follows the axis pointer, not the lines: no hit-testing of thousands of segments.
+    silent: true,
+    emphasis: { disabled: true },
+    clip: true,
+    ...line,
+    z: role === 'raw' ? 1 : 2,
+  }));
 
   return {
     animation: false,
@@ -124,8 +186,8 @@ export function buildMetricsChartOption(input: ChartOptionInput): EChartsCoreOpt
       splitLine: { lineStyle: { color: theme.gridLine } },
     },
     dataZoom: [
-      { type: 'inside', xAxisIndex: 0, filterMode: 'none', ...zoom },
-      { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 16, bottom: 6, showDataShadow: false, labelFormatter: (value: number) => formatX(value, input.xAxisMode), ...zoom },
+      { type: 'inside', xAxisIndex: 0, filterMode: 'none', ...insideZoom },
+      { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 16, bottom: 6, showDataShadow: false, labelFormatter: (value: number) => formatX(value, input.xAxisMode), ...sliderZoom },
     ],
     series,
   };

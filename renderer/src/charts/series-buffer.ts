@@ -51,11 +51,13 @@ export class SeriesBuffer {
       bar = step;
     }
     if (accepted.length === 0) return 0;
+    // The usual case (a history page, a live batch): every row is new, so columns copy whole.
+    const rows = accepted.length === batch.step.length ? null : accepted;
 
     const before = this.length;
-    appendRows(this.step, batch.step, accepted);
-    appendRows(this.epoch, batch.epoch, accepted);
-    appendRows(this.time, batch.time, accepted);
+    this.step.pushValues(batch.step, rows);
+    this.epoch.pushValues(batch.epoch, rows);
+    this.time.pushValues(batch.time, rows);
     for (const [key, values] of Object.entries(batch.series)) {
       let column = this.columns.get(key);
       if (column === undefined) {
@@ -65,17 +67,10 @@ export class SeriesBuffer {
         column.pushGap(before);
         this.columns.set(key, column);
       }
-      appendRows(column, values, accepted);
+      column.pushValues(values, rows);
     }
     // Series this batch did not mention have no value at these rows.
     for (const column of this.columns.values()) column.pushGap(this.length - column.length);
     return accepted.length;
-  }
-}
-
-function appendRows(column: GrowableColumn, values: readonly (number | null)[], rows: readonly number[]): void {
-  for (const row of rows) {
-    const value = values[row];
-    column.push(value === null || value === undefined ? Number.NaN : value);
   }
 }

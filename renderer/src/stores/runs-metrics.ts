@@ -22,8 +22,11 @@ export interface RunMetrics {
 
 type LoadState = { status: 'loading' } | { status: 'ready' } | { status: 'error'; error: ApiErrorInfo };
 
-/** Rows per history page: bounded answers even for runs with millions of steps. */
-const PAGE_ROWS = 250_000;
+/**
+ * Rows per history page: bounded answers even for runs with millions of steps, and charts that
+ * draw the first 100,000 steps while the rest are still on their way.
+ */
+const PAGE_ROWS = 100_000;
 
 let nextGeneration = 1;
 
@@ -92,6 +95,7 @@ export const useRunMetricsStore = defineStore('runMetrics', () => {
         entry.buffer.append(page.columns);
         if (!page.truncated || page.lastStep <= afterStep) break;
         afterStep = page.lastStep;
+        bump(runId); // draw what has arrived; the next page extends it
       }
       for (const batch of waiting.get(runId) ?? []) entry.buffer.append(batch);
       states.value = { ...states.value, [runId]: { status: 'ready' } };

@@ -72,4 +72,17 @@ describe('metrics columns', () => {
     const stored = JSON.parse(JSON.stringify({ v: Number((4.123456789123).toPrecision(9)) })) as { v: number };
     assert.equal(columns.series['loss/total']![0], stored.v);
   });
+
+  it('keeps the first value when two keys name the same series, and pads every series every row', () => {
+    const records = [
+      { step: 1, losses: { total: 1 }, 'loss/total': 99, val: { top1: 0.5 } },
+      { step: 2, 'loss/total': 7, lr: 0.1 },
+      { step: 3, losses: { total: 3 }, 'val/top1': 0.7, val: { top1: 0.6 } },
+    ] as unknown as MetricsRecord[];
+    const columns = columnsFromRecords(records);
+    assert.deepEqual(columns.series['loss/total'], [1, 7, 3]);
+    assert.deepEqual(columns.series['val/top1'], [0.5, null, 0.7]);
+    assert.deepEqual(columns.series['lr'], [null, 0.1, null]);
+    assert.deepEqual(Object.keys(columns.series), ['loss/total', 'lr', 'val/top1']);
+  });
 });

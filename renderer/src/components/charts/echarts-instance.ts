@@ -84,3 +84,34 @@ export function createFrameScheduler(work: () => void): { schedule: () => void; 
     },
   };
 }
+
+/** The zrender display list, as far as releaseLinePathRecords needs it. */
+interface DisplayListOwner {
+  storage?: { getDisplayList?: () => unknown[] };
+}
+interface LineElement {
+  type?: unknown;
+  silent?: boolean;
+  path?: unknown;
+}
+
+/**
+ * Makes the chart's line elements draw straight to the canvas instead of also recording every
+ * point for hit-testing. zrender records a path's points unless the element itself is `silent`,
+ * and ECharts sets a silent series' flag on the series' group only, so each frame of a pan wrote
+ * ~30,000 numbers into a growable array nobody reads (a quarter of the chart's script time).
+ * Metrics lines are silent (the tooltip follows the axis pointer), so nothing is lost. Call after
+ * each setOption (a line appears as an element once it has points); a walk over the few dozen
+ * elements of a chart. Anything unexpected is left alone.
+ */
+export function releaseLinePathRecords(chart: ECharts): void {
+  const zr = chart.getZr() as unknown as DisplayListOwner;
+  const elements = zr.storage?.getDisplayList?.() ?? [];
+  for (const element of elements) {
+    const line = element as LineElement;
+    if (line.type !== 'ec-polyline' || line.silent === true) continue;
+    line.silent = true;
+    // Without a recorded path the next draw goes through zrender's shared, non-recording one.
+    line.path = undefined;
+  }
+}
