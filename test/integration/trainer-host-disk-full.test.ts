@@ -16,27 +16,12 @@ import { join } from 'node:path';
 import type { PretrainConfigInput } from '../../trainer/contract/run-config.js';
 import { RunStore } from '../../electron/services/runs/run-store.js';
 import { ForkTrainerHost, type TrainerHostEvents } from '../../electron/services/trainer-host/trainer-host.js';
+import { tinyPretrainConfig } from '../helpers/tiny-pretrain-config.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
 function tinyConfig(overrides: PretrainConfigInput = {}): PretrainConfigInput {
-  return {
-    dataset: 'random',
-    backbone: 'resnet18_slim_encoder',
-    imageSize: 32,
-    batchSize: 4,
-    hidDim: 32,
-    projDim: 16,
-    decoderHeads: 2,
-    decoderFfnDim: 16,
-    numProto: 4,
-    epochs: 1,
-    warmupEpochs: 0,
-    lr: 0.5,
-    backend: 'wasm',
-    seed: 77,
-    ...overrides,
-  };
+  return tinyPretrainConfig({ seed: 77, ...overrides });
 }
 
 function waitFor<K extends keyof TrainerHostEvents>(host: ForkTrainerHost, name: K, match: (p: TrainerHostEvents[K][0]) => boolean): Promise<TrainerHostEvents[K][0]> {

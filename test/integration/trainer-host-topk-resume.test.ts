@@ -21,28 +21,12 @@ import type { LedgerEntry, MetricsRecord } from '../../trainer/run/run-format.js
 import { RunStore } from '../../electron/services/runs/run-store.js';
 import { ForkTrainerHost, type TrainerHostEvents } from '../../electron/services/trainer-host/trainer-host.js';
 import { useBackend } from '../helpers/engine.js';
+import { tinyPretrainConfig } from '../helpers/tiny-pretrain-config.js';
 
 const SEED = 913;
 
 function tinyConfig(overrides: PretrainConfigInput = {}): PretrainConfigInput {
-  return {
-    dataset: 'random',
-    backbone: 'resnet18_slim_encoder',
-    imageSize: 32,
-    batchSize: 4,
-    hidDim: 32,
-    projDim: 16,
-    decoderHeads: 2,
-    decoderFfnDim: 16,
-    numProto: 4,
-    decoderDropout: 0.1,
-    epochs: 1,
-    warmupEpochs: 0,
-    lr: 0.5,
-    backend: 'wasm',
-    seed: SEED,
-    ...overrides,
-  };
+  return tinyPretrainConfig({ seed: SEED, ...overrides });
 }
 
 function waitFor<K extends keyof TrainerHostEvents>(

@@ -24,26 +24,10 @@ import { CRASH_REASON } from '../../electron/services/runs/stale-runs.js';
 import type { MetricsRecord, RunState } from '../../trainer/run/run-format.js';
 import { ForkTrainerHost, type TrainerHostEvents } from '../../electron/services/trainer-host/trainer-host.js';
 import { RunQueue } from '../../electron/services/trainer-host/run-queue.js';
+import { tinyPretrainConfig } from '../helpers/tiny-pretrain-config.js';
 
 function tinyConfig(overrides: PretrainConfigInput = {}): PretrainConfigInput {
-  return {
-    dataset: 'random',
-    backbone: 'resnet18_slim_encoder',
-    imageSize: 32,
-    batchSize: 4,
-    hidDim: 32,
-    projDim: 16,
-    decoderHeads: 2,
-    decoderFfnDim: 16,
-    numProto: 4,
-    decoderDropout: 0.1,
-    epochs: 1,
-    warmupEpochs: 0,
-    lr: 0.5,
-    backend: 'wasm',
-    seed: 4242,
-    ...overrides,
-  };
+  return tinyPretrainConfig({ ...overrides });
 }
 
 /** Resolves with the first event of `name` (for `runId`) that satisfies `match`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dataExtent, nearestIndex, prepareChartSeries, stepWindow, summarizeSeries, windowFromPercent, type ChartSeriesInput } from '../../renderer/src/charts/chart-series.js';
-import { formatBytes, formatDuration, formatValue } from '../../renderer/src/charts/format.js';
+import { formatBytes, formatDuration, formatValue } from '../../renderer/src/format.js';
 import { chartSpecsFor } from '../../renderer/src/charts/metric-catalog.js';
 import { buildMetricsChartOption, buildMetricsChartUpdate, chartStructureKey, lineDataPairs, RAW_LINE_OPACITY, toLineData, tooltipHtml, tooltipRows } from '../../renderer/src/charts/metrics-chart-option.js';
 import { downsampleMinMax } from '../../renderer/src/charts/downsample.js';

@@ -3,7 +3,7 @@
 // order, with which axis range, and what the tooltip says are all decided here.
 import type { EChartsCoreOption } from 'echarts/core';
 import type { DownsampledSeries, XWindow } from './downsample';
-import { formatBytes, formatCount, formatDuration, formatValue } from './format';
+import { formatBytes, formatCount, formatDuration, formatValue } from '../format';
 import { nearestIndex, seriesLength, type ChartSeriesInput, type PreparedSeries } from './chart-series';
 import type { ValueFormat } from './metric-catalog';
 import { FALLBACK_CHART_THEME, type ChartTheme } from './palette';

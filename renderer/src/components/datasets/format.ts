@@ -1,23 +1,8 @@
-// Number formatting for the dataset views: counts with thousands separators, sizes in binary units.
+// Dataset-view wording on top of the shared formatting (renderer/src/format.ts): scan durations
+// to the millisecond and counted nouns.
+import { formatCount } from '../../format';
 
-const counts = new Intl.NumberFormat('en-US');
-
-export function formatCount(n: number): string {
-  return counts.format(n);
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
-
+/** Scan and index durations, which are often under a second: "840 ms", "3.2 s", "2 min 5 s". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const seconds = ms / 1000;

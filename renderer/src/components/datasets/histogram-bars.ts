@@ -1,7 +1,7 @@
 // Fixed-bucket histograms (trainer/data/indexing/histogram.ts) as labelled bars, trimmed to the
 // buckets that hold values; and per-label counts, capped for datasets with thousands of identities.
 import type { HistogramData } from '@contract/api';
-import { formatBytes, formatCount } from './format';
+import { formatBytes, formatCount } from '../../format';
 
 export interface Bar {
   label: string;

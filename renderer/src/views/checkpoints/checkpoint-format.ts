@@ -1,26 +1,8 @@
-// How checkpoint facts read in the table: sizes, times, metric values and the retention policy.
+// How checkpoint facts read in the table: metric values, markers and the retention policy (sizes
+// and times come from the shared renderer/src/format.ts).
 import type { CheckpointRunGroup } from '@contract/api';
 
 type CheckpointPolicy = NonNullable<CheckpointRunGroup['policy']>;
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
-
-export function formatCreated(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const thisYear = date.getFullYear() === new Date().getFullYear();
-  return date.toLocaleString(undefined, { ...(thisYear ? {} : { year: 'numeric' }), month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-}
 
 export function formatMetric(value: number | null | undefined): string {
   if (value === null || value === undefined) return '—';

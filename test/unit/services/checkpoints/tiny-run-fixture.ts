@@ -13,28 +13,11 @@ import { RunStore } from '../../../../electron/services/runs/run-store.js';
 import { activateWasmBackend } from '../../../../trainer/engine/local-backends.js';
 import { validatePretrainConfig, type PretrainConfigInput } from '../../../../trainer/contract/run-config.js';
 import { runPretraining } from '../../../../trainer/fra/pretrain-run.js';
+import { tinyPretrainConfig as tinyConfig } from '../../../helpers/tiny-pretrain-config.js';
 
-/** The smallest configuration that still has every part of FRA (ResNet-18 slim, 4 regions). */
+/** The shared tiny configuration, stopped after 3 steps with a checkpoint at every step. */
 export function tinyPretrainConfig(overrides: PretrainConfigInput = {}): PretrainConfigInput {
-  return {
-    dataset: 'random',
-    backbone: 'resnet18_slim_encoder',
-    imageSize: 32,
-    batchSize: 4,
-    hidDim: 32,
-    projDim: 16,
-    decoderHeads: 2,
-    decoderFfnDim: 16,
-    numProto: 4,
-    epochs: 1,
-    warmupEpochs: 0,
-    lr: 0.5,
-    backend: 'wasm',
-    seed: 4242,
-    maxSteps: 3,
-    checkpointEverySteps: 1,
-    ...overrides,
-  };
+  return tinyConfig({ maxSteps: 3, checkpointEverySteps: 1, ...overrides });
 }
 
 export interface TinyRun {

@@ -1,5 +1,5 @@
-// Number, size, duration and rate formatting shared by charts, tooltips and run headers, so the
-// same quantity reads the same everywhere.
+// Number, size, duration, rate and date formatting shared by every view (charts, run headers,
+// datasets, checkpoints), so the same quantity reads the same everywhere.
 
 /** A metric value with up to `digits` significant digits; exponent form for very small/large. */
 export function formatValue(value: number | null | undefined, digits = 4): string {
@@ -57,11 +57,15 @@ export function formatRate(value: number | null | undefined, unit: string): stri
   return `${formatValue(value, 3)} ${unit}`;
 }
 
-/** "28 Nov 2026, 14:05" in the viewer's locale and time zone; the raw text if unparsable. */
-export function formatTimestamp(iso: string): string {
+/**
+ * "28 Nov 2026, 14:05" in the viewer's locale and time zone; the raw text if unparsable.
+ * `omitCurrentYear` drops the year for dates of this year, for dense tables ("28 Nov, 14:05").
+ */
+export function formatTimestamp(iso: string, options: { omitCurrentYear?: boolean } = {}): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const showYear = options.omitCurrentYear !== true || date.getFullYear() !== new Date().getFullYear();
+  return date.toLocaleString(undefined, { day: 'numeric', month: 'short', ...(showYear ? { year: 'numeric' } : {}), hour: '2-digit', minute: '2-digit' });
 }
 
 /** "0.37" → "37%"; clamps to [0, 100]. */
