@@ -4,8 +4,8 @@
 import type { ApiErrorInfo, ConfigForm, ConfigProblemInfo, RunEstimate, RunSummary } from '@contract/api';
 import { computed, ref, shallowRef, watch } from 'vue';
 import { toErrorInfo, useApi } from '../../api';
-import { configFromDrafts, draftsFor, type Drafts } from '../../components/forms/config-draft';
-import { groupFields, parseFieldDescriptions, type FieldDescription, type JsonValue } from '../../components/forms/field-description';
+import { configFromDrafts, draftsFor, type Drafts } from './config-draft';
+import { groupFields, parseFieldDescriptions, type FieldDescription, type JsonValue } from './field-description';
 import { useRunsStore } from '../../stores/runs';
 import { latestOnly } from './latest-only';
 
@@ -24,7 +24,7 @@ function suggestedName(presetId: string | null, kind: RunKind = 'pretrain'): str
 }
 
 /** `kind` picks the run kind whose form, validation, estimate and create are used (default pre-training). */
-export function useNewRunForm(kind: RunKind = 'pretrain') {
+export function useRunConfigForm(kind: RunKind = 'pretrain') {
   const runs = useRunsStore();
   const form = shallowRef<ConfigForm | null>(null);
   const formError = ref<ApiErrorInfo | null>(null);
