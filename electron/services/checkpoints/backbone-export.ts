@@ -14,7 +14,7 @@ import { ApiError } from '../../contract/api-error.js';
 import { isProcessAlive } from '../../../trainer/run/run-lock.js';
 import { syncDirectory } from '../../../trainer/run/atomic-file.js';
 import type { ExportJob, ExportReply } from './export-worker.js';
-import { startServiceWorker } from './service-worker.js';
+import { startServiceWorker } from '../service-worker.js';
 
 export interface BackboneExportRequest {
   runId: string;

@@ -3,10 +3,10 @@
  * pending request rejected (never left hanging) if the thread dies. The thread is unref'd while
  * idle, so an idle worker never keeps the host process alive.
  */
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { startServiceWorker } from '../service-worker.js';
 import type { WorkerJob, WorkerReply, WorkerRequest } from './image-worker-protocol.js';
 
 interface Pending {
@@ -98,23 +98,7 @@ function abortError(): Error {
   return error;
 }
 
-/**
- * Compiled builds run image-worker.js directly. From TypeScript sources (tsx in development and
- * tests, Vitest) workers do not inherit the TypeScript loader, so a tiny bootstrap registers tsx
- * in the worker first (the same approach as trainer/data/loader/batch-loader.ts).
- */
 function spawnImageWorker(): Worker {
-  // Paths are built with join rather than `new URL('./x', import.meta.url)`, which Vite (Vitest) rewrites as an asset URL.
-  const here = dirname(fileURLToPath(import.meta.url));
-  if (!import.meta.url.endsWith('.ts')) return new Worker(join(here, 'image-worker.js'));
-  const entry = pathToFileURL(join(here, 'image-worker.ts')).href;
-  const bootstrap = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true });
-}
-
-/** tsx's ESM API. Vitest's module runner has no import.meta.resolve; Node's resolver finds the same file by path. */
-function tsxEsmApi(): string {
-  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
-  const commonJsEntry = createRequire(import.meta.url).resolve('tsx/esm/api');
-  return pathToFileURL(commonJsEntry.replace(/index\.cjs$/, 'index.mjs')).href;
+  // Built with join rather than `new URL('./x', import.meta.url)`, which Vite (Vitest) rewrites as an asset URL.
+  return startServiceWorker(pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'image-worker')).href);
 }

@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { ApiError } from '../../contract/api-error.js';
-import { startServiceWorker } from '../checkpoints/service-worker.js';
+import { startServiceWorker } from '../service-worker.js';
 import type { HeatmapItemOutcome, WorkerImageSource, WorkerReply, WorkerRequest } from './heatmap-protocol.js';
 
 interface Pending {
