@@ -12,11 +12,7 @@ import { RunStoreError } from './run-store.js';
 
 export function toApiError(error: unknown): unknown {
   if (error instanceof ApiError) return error;
-  if (error instanceof RunStoreError) {
-    // RunStoreError appends its hint to the message; the UI shows them apart.
-    const message = error.hint !== undefined && error.message.endsWith(` ${error.hint}`) ? error.message.slice(0, -error.hint.length - 1) : error.message;
-    return new ApiError({ code: error.code, message, ...(error.hint !== undefined ? { hint: error.hint } : {}) });
-  }
+  if (error instanceof RunStoreError) return new ApiError(error.toInfo());
   if (error instanceof RunStorageError) return new ApiError(error.toInfo());
   if (error instanceof RunLockedError) {
     const message = error.message.endsWith(` ${error.hint}`) ? error.message.slice(0, -error.hint.length - 1) : error.message;

@@ -43,10 +43,16 @@ export class RunStoreError extends Error {
   override name = 'RunStoreError';
   constructor(
     readonly code: RunStoreErrorCode,
-    message: string,
+    /** What went wrong, without the hint (`message` carries both, for logs and the CLI). */
+    readonly problem: string,
     readonly hint?: string,
   ) {
-    super(hint === undefined ? message : `${message} ${hint}`);
+    super(hint === undefined ? problem : `${problem} ${hint}`);
+  }
+
+  /** The error as the UI shows it: what went wrong and what to do, apart. */
+  toInfo(): { code: string; message: string; hint?: string } {
+    return this.hint === undefined ? { code: this.code, message: this.problem } : { code: this.code, message: this.problem, hint: this.hint };
   }
 }
 
