@@ -16,7 +16,7 @@ import { openExistingDatasetIndex } from '../../../trainer/data/training-data.js
 import type { RunEstimate } from '../../contract/runs-api.js';
 import type { EngineBackend } from './engine-probe.js';
 import { backboneCost } from './model-cost.js';
-import { formatFlops, MEMORY_MODEL, roughTrainingSpeed } from './run-estimate.js';
+import { completeEstimate, formatFlops, MEMORY_MODEL, roughTrainingSpeed } from './run-estimate.js';
 
 /** Split names the trainer trains on, in its order of preference (trainer/finetune/finetune-data.ts). */
 const TRAIN_SPLITS = ['train', 'training'];
@@ -39,25 +39,12 @@ export async function estimateFinetuneRun(config: FinetuneConfig, context: Finet
   const heldFloats = config.mode === 'linear' ? cost.params : 4 * cost.params;
   const activations = config.mode === 'linear' ? 0 : config.batchSize * cost.activations * MEMORY_MODEL.bytesPerActivation;
   const memoryBytes = Math.round(MEMORY_MODEL.processBaseBytes + MEMORY_MODEL.bytesPerFloat * heldFloats + activations);
-  let basis =
+  const basis =
     `Rough estimate: ${formatFlops(stepFlops)} per ${config.mode === 'linear' ? 'linear-probe' : 'fine-tuning'} step at ${formatFlops(speed.flopsPerSecond)}/s on ${backend}, ` +
     `from ${speed.source}, plus ≈${speed.overheadSeconds} s of per-step overhead. Expect up to 2× either way; the first steps of a run measure it.`;
-  if (backend === 'wasm' && memoryBytes > MEMORY_MODEL.wasmLimitBytes) {
-    basis += ' This is more than the 4 GB WebAssembly memory limit: lower the batch size or image size, or use a native backend.';
-  }
   const images = await trainImages(config, context.env ?? process.env);
   const stepsPerEpoch = images === null ? null : Math.floor(Math.floor(images * config.trainPercent) / config.batchSize);
-  const planned = stepsPerEpoch === null ? null : stepsPerEpoch * config.epochs;
-  const totalSteps = planned === null ? (config.maxSteps ?? null) : Math.min(planned, config.maxSteps ?? planned);
-  return {
-    secondsPerStep,
-    stepsPerEpoch,
-    secondsPerEpoch: stepsPerEpoch === null ? null : stepsPerEpoch * secondsPerStep,
-    memoryBytes,
-    basis,
-    totalSteps,
-    totalSeconds: totalSteps === null ? null : totalSteps * secondsPerStep,
-  };
+  return completeEstimate({ secondsPerStep, stepsPerEpoch, epochs: config.epochs, maxSteps: config.maxSteps, memoryBytes, basis, backend });
 }
 
 async function trainImages(config: FinetuneConfig, env: NodeJS.ProcessEnv): Promise<number | null> {

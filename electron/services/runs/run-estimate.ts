@@ -118,11 +118,29 @@ export async function estimatePretrainRun(config: PretrainConfig, context: Estim
       `from ${throughput.source}, plus ≈${SECONDS_PER_STEP_OVERHEAD[backend]} s of per-step overhead; memory for ${formatCount(cost.totalParams)} parameters ` +
       `and the activations, scaled from wasm measurements. Expect up to 2× either way; the first steps of a run measure it.`;
   }
+  return completeEstimate({ secondsPerStep, stepsPerEpoch, epochs: config.epochs, maxSteps: config.maxSteps, memoryBytes, basis, backend });
+}
+
+/**
+ * The estimate both run kinds answer, from a time per step and the run's length: per-epoch and
+ * total figures, and the WebAssembly memory warning where it applies.
+ */
+export function completeEstimate(parts: {
+  secondsPerStep: number;
+  stepsPerEpoch: number | null;
+  epochs: number;
+  maxSteps: number | undefined;
+  memoryBytes: number | null;
+  basis: string;
+  backend: EngineBackend;
+}): RunEstimate {
+  const { secondsPerStep, stepsPerEpoch, memoryBytes, backend, maxSteps } = parts;
+  let basis = parts.basis;
   if (backend === 'wasm' && memoryBytes !== null && memoryBytes > WASM_MEMORY_LIMIT_BYTES) {
     basis += ` This is more than the 4 GB WebAssembly memory limit: lower the batch size or image size, or use a native backend.`;
   }
-  const planned = stepsPerEpoch === null ? null : stepsPerEpoch * config.epochs;
-  const totalSteps = planned === null ? (config.maxSteps ?? null) : Math.min(planned, config.maxSteps ?? planned);
+  const planned = stepsPerEpoch === null ? null : stepsPerEpoch * parts.epochs;
+  const totalSteps = planned === null ? (maxSteps ?? null) : Math.min(planned, maxSteps ?? planned);
   return {
     secondsPerStep,
     stepsPerEpoch,
@@ -221,7 +239,7 @@ export function roughTrainingSpeed(backend: EngineBackend): { flopsPerSecond: nu
 }
 
 /** Bytes of a trainer process at rest, per float, per activation value kept for backward (see above). */
-export const MEMORY_MODEL = { processBaseBytes: PROCESS_BASE_BYTES, bytesPerFloat: BYTES_PER_FLOAT, bytesPerActivation: BYTES_PER_ACTIVATION, wasmLimitBytes: WASM_MEMORY_LIMIT_BYTES } as const;
+export const MEMORY_MODEL = { processBaseBytes: PROCESS_BASE_BYTES, bytesPerFloat: BYTES_PER_FLOAT, bytesPerActivation: BYTES_PER_ACTIVATION } as const;
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
